@@ -1,0 +1,130 @@
+"""The ``mc`` fixture's object: one claim test's seeds, budget and evidence.
+
+A claim test asks :class:`ClaimRun` for its random streams (keyed by what the check is, see
+:mod:`simulations.seeding`), for replication counts at the run's scale, and records every
+decision as a :class:`simulations.evidence.Check`. The plugin ships the checks to the
+controller and fails the test when a check's outcome differs from what its role expects.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+import numpy as np
+
+from simulations.budget import CHECK_ALPHA
+from simulations.engine import DEFAULT_CHUNK_REPS, Backend, Kernel, MonteCarloResult, simulate
+from simulations.evidence import Check, Decision, Role, json_safe
+from simulations.scales import scaled_reps
+from simulations.seeding import check_seed, seed_record
+
+
+class ClaimRun:
+    """Seeds, budget and evidence of one claim test.
+
+    Parameters
+    ----------
+    claim : str
+        Claim ID from the ``claim`` marker.
+    test_name : str
+        Name of the test function (part of every stream key).
+    case : str
+        Parametrization id of the test (``""`` when not parametrized).
+    case_params : mapping
+        Parametrization values (stored with each check, JSON-safe).
+    root_seed : int
+        The run's root seed.
+    scale : str
+        The run's Monte Carlo scale.
+    chunk_reps : int, optional
+        Replications per chunk.
+    backend : callable, optional
+        Chunk backend (local loop when None).
+    """
+
+    def __init__(self, claim: str, test_name: str, case: str, case_params: Mapping[str, Any],
+                 root_seed: int, scale: str, chunk_reps: int = DEFAULT_CHUNK_REPS,
+                 backend: Backend | None = None) -> None:
+        self.claim = claim
+        self.test_name = test_name
+        self.case = case
+        self.case_params = dict(json_safe(dict(case_params)))
+        self.root_seed = root_seed
+        self.scale = scale
+        self.chunk_reps = chunk_reps
+        self.backend = backend
+        self.checks: list[Check] = []
+        self._last = time.perf_counter()
+
+    @property
+    def alpha(self) -> float:
+        """Alpha share of one stochastic check (Bonferroni, see :mod:`simulations.budget`)."""
+        return CHECK_ALPHA
+
+    def reps(self, base: int, minimum: int = 64) -> int:
+        """Replications at this run's scale for a check whose standard budget is ``base``."""
+        return scaled_reps(base, self.scale, minimum)
+
+    def seed(self, label: str, **params: Any) -> np.random.SeedSequence:
+        """The stream of check ``label``: keyed by claim, test, case, label and ``params``."""
+        key_params = {"case": self.case, **params}
+        return check_seed(self.root_seed, self.claim, f"{self.test_name}/{label}", key_params)
+
+    def rng(self, label: str, **params: Any) -> np.random.Generator:
+        """A generator on the stream of ``label`` (for randomised inputs of exact checks)."""
+        return np.random.default_rng(self.seed(label, **params))
+
+    def simulate(self, label: str, kernel: Kernel, base_reps: int,
+                 **params: Any) -> MonteCarloResult:
+        """Run ``kernel`` for ``reps(base_reps)`` replications on the stream of ``label``."""
+        return simulate(kernel, self.reps(base_reps), self.seed(label, **params),
+                        chunk_reps=self.chunk_reps, backend=self.backend)
+
+    def record(self, name: str, decision: Decision, *, role: Role = "literal",
+               params: Mapping[str, Any] | None = None,
+               seed: np.random.SeedSequence | Mapping[str, Any] | None = None,
+               seconds: float | None = None, note: str = "",
+               figure: Mapping[str, Any] | None = None) -> Check:
+        """Record one decision as a check of this claim and return it.
+
+        Parameters
+        ----------
+        name : str
+            What is checked, in a short phrase.
+        decision : Decision
+            Result of a rule in :mod:`simulations.decisions`.
+        role : {'literal', 'corrected', 'condition', 'control'}
+            How the check bears on the verdict (see :mod:`simulations.evidence`).
+        params : mapping, optional
+            Parameters of this check, added to the test's parametrization.
+        seed : SeedSequence or mapping, optional
+            The stream the check used (a ``MonteCarloResult.seed`` mapping is accepted).
+        seconds : float, optional
+            Wall time; defaults to the time since the previous record (or the test start).
+        note : str, optional
+            What the numbers mean, for the report.
+        figure : mapping, optional
+            Figure spec (see ``reports/SCHEMA.md``).
+        """
+        if not isinstance(decision, Decision):
+            raise ValueError("`decision` must be a simulations.evidence.Decision.")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("`name` must be a non-empty string.")
+        now = time.perf_counter()
+        if seconds is None:
+            seconds = now - self._last
+        self._last = now
+        if isinstance(seed, np.random.SeedSequence):
+            seed = seed_record(seed)
+        check = Check(claim=self.claim, name=name, role=role, decision=decision,
+                      params=dict(json_safe({**self.case_params, **dict(params or {})})),
+                      seed=dict(seed) if seed is not None else None, seconds=float(seconds),
+                      figure=dict(json_safe(dict(figure))) if figure is not None else None,
+                      note=note)
+        self.checks.append(check)
+        return check
+
+    def unexpected(self) -> list[Check]:
+        """Checks whose outcome differs from what their role expects."""
+        return [c for c in self.checks if not c.as_expected]

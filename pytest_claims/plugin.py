@@ -1,0 +1,265 @@
+"""The claims suite's pytest plugin: options, seed header, ``claim`` marker, evidence, report.
+
+Data flow: a claim test records checks on the ``mc`` fixture -> after the call phase the plugin
+fails the test if a check's outcome differs from what its role expects -> the checks travel on
+the test report as JSON (``user_properties``, so they survive pytest-xdist) -> the controller
+collects every report -> at session end it writes ``results.json`` atomically and renders
+``index.html`` beside it. Interrupted runs, errors, skips and crashed workers are recorded too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from pytest_claims.catalogue import load_catalogue
+from pytest_claims.context import ClaimRun
+from pytest_claims.results import (CHECKS_KEY, CLAIM_KEY, Collector, build_results, git_commit,
+                                   versions, write_json_atomic)
+from simulations.budget import CHECK_ALPHA, FAMILY_ALPHA
+from simulations.engine import DEFAULT_CHUNK_REPS
+from simulations.scales import DEFAULT_SCALE, SCALES
+from simulations.seeding import DEFAULT_ROOT_SEED
+
+_RUN = pytest.StashKey[ClaimRun]()
+_STATE = pytest.StashKey["SuiteState"]()
+
+
+class ClaimExpectationError(AssertionError):
+    """A check's outcome differs from what its role (literal, condition, control…) expects."""
+
+
+class SuiteState:
+    """Controller-side state of one run."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.collector = Collector()
+        self.started = datetime.now(timezone.utc)
+        self.t0 = time.perf_counter()
+        self.interrupted = False
+        self.results_path: Path | None = None
+        self.html_path: Path | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Every report of every phase, from this process or an xdist worker."""
+        self.collector.add(report)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        self.interrupted = True
+
+
+def _seed_option(value: str) -> int:
+    try:
+        seed = int(value)
+    except ValueError:
+        raise pytest.UsageError(f"--mc-seed must be a non-negative integer, got {value!r}.")
+    if seed < 0:
+        raise pytest.UsageError(f"--mc-seed must be a non-negative integer, got {value!r}.")
+    return seed
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("claims", "statistical claims suite")
+    group.addoption("--mc-seed", action="store", type=_seed_option, default=DEFAULT_ROOT_SEED,
+                    help=f"root seed of every Monte Carlo stream (default {DEFAULT_ROOT_SEED}).")
+    group.addoption("--mc-scale", action="store", choices=sorted(SCALES), default=DEFAULT_SCALE,
+                    help="Monte Carlo budget: smoke, standard or full (default standard).")
+    group.addoption("--mc-chunk-reps", action="store", type=int, default=DEFAULT_CHUNK_REPS,
+                    help="replications per chunk; bounds memory, never changes the numbers.")
+    group.addoption("--report-dir", action="store", default=None,
+                    help="where results.json and index.html go (default: <rootdir>/reports).")
+    group.addoption("--no-claims-report", action="store_true", default=False,
+                    help="do not write results.json / index.html.")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "claim(id): the catalogue claim (e.g. 'CE-07') whose evidence this test records")
+    if config.getoption("mc_chunk_reps") < 1:
+        raise pytest.UsageError("--mc-chunk-reps must be a positive integer.")
+    if not _is_worker(config):
+        config.stash[_STATE] = state = SuiteState(config)
+        config.pluginmanager.register(state, "claims-suite-state")
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistController(config), "claims-xdist-controller")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"claims: root seed {config.getoption('mc_seed')} (--mc-seed), "
+            f"scale {config.getoption('mc_scale')} (--mc-scale), "
+            f"alpha budget {FAMILY_ALPHA:g} per run ({CHECK_ALPHA:g} per stochastic check)"]
+
+
+def _claim_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("claim")
+    if marker is None:
+        return None
+    if len(marker.args) != 1 or not isinstance(marker.args[0], str):
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.claim takes one claim ID string.")
+    return marker.args[0]
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    catalogue = load_catalogue()
+    for item in items:
+        claim = _claim_of(item)
+        if claim is None:
+            continue
+        if claim not in catalogue:
+            raise pytest.UsageError(f"{item.nodeid}: claim {claim!r} is not in the catalogue.")
+        item.user_properties.append((CLAIM_KEY, claim))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash.get(_STATE, None)
+    if state is not None:
+        for item in session.items:
+            state.collector.expect(item.nodeid, _claim_of(item))
+    elif _is_worker(session.config):
+        session.config.workeroutput["claim_nodes"] = json.dumps(
+            {item.nodeid: _claim_of(item) for item in session.items})
+
+
+@pytest.fixture
+def mc(request: pytest.FixtureRequest) -> ClaimRun:
+    """Seeds, Monte Carlo budget and evidence recorder of a claim test."""
+    claim = _claim_of(request.node)
+    if claim is None:
+        raise pytest.UsageError(f"{request.node.nodeid} uses `mc` without @pytest.mark.claim.")
+    callspec = getattr(request.node, "callspec", None)
+    params = {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
+              for k, v in (callspec.params.items() if callspec else [])}
+    config = request.config
+    run = ClaimRun(claim=claim, test_name=request.node.originalname,
+                   case=callspec.id if callspec else "", case_params=params,
+                   root_seed=config.getoption("mc_seed"), scale=config.getoption("mc_scale"),
+                   chunk_reps=config.getoption("mc_chunk_reps"))
+    request.node.stash[_RUN] = run
+    return run
+
+
+def _expectation_message(run: ClaimRun) -> str:
+    lines = [f"{len(run.unexpected())} of {len(run.checks)} checks of {run.claim} "
+             "did not give the outcome their role expects:"]
+    for c in run.unexpected():
+        d = c.decision
+        lines.append(f"  - [{c.role}] {c.name}: outcome {d.outcome}, expected {c.expected}; "
+                     f"{d.rule}")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield
+    run = item.stash.get(_RUN, None)
+    if run is not None:
+        if not run.checks:
+            raise ClaimExpectationError(f"claim test {item.nodeid} recorded no check.")
+        if run.unexpected():
+            raise ClaimExpectationError(_expectation_message(run))
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    run = item.stash.get(_RUN, None)
+    if run is not None and call.when == "call":
+        payload = json.dumps([c.to_json() for c in run.checks], allow_nan=False)
+        report.user_properties = [*report.user_properties, (CHECKS_KEY, payload)]
+    return report
+
+
+def _report_paths(config: pytest.Config) -> tuple[Path, Path]:
+    opt = config.getoption("report_dir")
+    base = Path(opt) if opt else config.rootpath / "reports"
+    if not base.is_absolute():
+        base = Path(config.invocation_params.dir) / base
+    return base / "results.json", base / "index.html"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if state is None or config.getoption("no_claims_report"):
+        return
+    interrupted = state.interrupted or int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) \
+        or session.shouldstop is not False
+    run = {
+        "root_seed": config.getoption("mc_seed"),
+        "scale": config.getoption("mc_scale"),
+        "versions": versions(),
+        "git_commit": git_commit(config.rootpath),
+        "started": state.started.isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - state.t0, 3),
+        "command": " ".join(["pytest", *config.invocation_params.args]),
+        "workers": int(getattr(config.option, "numprocesses", 0) or 0),
+        "interrupted": bool(interrupted),
+        "exit_status": int(exitstatus),
+    }
+    doc = build_results(state.collector, load_catalogue(), run)
+    results_path, html_path = _report_paths(config)
+    write_json_atomic(doc, results_path)
+    state.results_path = results_path
+    if not doc["run"]["alpha"]["within"]:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    try:
+        from reports import write_report
+        state.html_path = write_report(results_path, html_path)
+    except Exception as exc:  # the JSON is safe on disk; say why the HTML is missing
+        print(f"\nclaims: could not render {html_path}: {exc!r}", file=sys.stderr)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None or state.results_path is None:
+        return
+    doc = json.loads(state.results_path.read_text(encoding="utf-8"))
+    counts: dict[str, int] = {}
+    for claim in doc["claims"]:
+        counts[claim["verdict"]] = counts.get(claim["verdict"], 0) + 1
+    tr = terminalreporter
+    tr.section("claims")
+    tr.write_line(", ".join(f"{v}: {n}" for v, n in counts.items()))
+    mismatched = [c["id"] for c in doc["claims"]
+                  if not c["verdict_matches"] and c["verdict"] != "not run"]
+    if mismatched:
+        tr.write_line("verdict differs from the catalogue's expectation: " + ", ".join(mismatched))
+    alpha = doc["run"]["alpha"]
+    tr.write_line(f"alpha spent: {alpha['spent']:.3g} of {alpha['family']:g} "
+                  f"({alpha['stochastic_checks']} stochastic checks)"
+                  + ("" if alpha["within"] else "  -- OVER BUDGET"))
+    tr.write_line(f"results: {state.results_path}")
+    if state.html_path is not None:
+        tr.write_line(f"report:  {state.html_path}")
+
+
+class _XdistController:
+    """Controller-side hooks that exist only with pytest-xdist."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_testnodedown(self, node, error) -> None:
+        out = getattr(node, "workeroutput", {}) or {}
+        if "claim_nodes" in out:
+            collector = self.config.stash[_STATE].collector
+            for nodeid, claim in json.loads(out["claim_nodes"]).items():
+                collector.expect(nodeid, claim)
+
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        collector = self.config.stash[_STATE].collector
+        for nodeid in ids:
+            collector.expect(nodeid, None)
