@@ -94,7 +94,7 @@ class ClaimRun:
             What is checked, in a short phrase.
         decision : Decision
             Result of a rule in :mod:`simulations.decisions`.
-        role : {'literal', 'corrected', 'condition', 'control'}
+        role : {'literal', 'refuted', 'corrected', 'condition', 'control'}
             How the check bears on the verdict (see :mod:`simulations.evidence`).
         params : mapping, optional
             Parameters of this check, added to the test's parametrization.

@@ -9,7 +9,9 @@ Verdict rules (see ``VERDICTS``):
 
 * a check whose outcome is ``inconclusive``, or a negative control that was *not* rejected,
   makes the claim ``inconclusive`` -- the suite could not decide at this budget;
-* a ``literal`` check that fails makes the claim ``refuted as written``;
+* a ``literal`` check (the statement as written, expected to hold) or a ``refuted`` check (the
+  statement as written, expected to be rejected) that fails makes the claim
+  ``refuted as written``;
 * a ``condition`` check that fails (a case where the omitted assumption is violated and the
   statement breaks) makes the claim ``supported under conditions``;
 * otherwise the claim is ``supported``.
@@ -22,10 +24,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
 Outcome = Literal["pass", "fail", "inconclusive"]
-Role = Literal["literal", "corrected", "condition", "control"]
+Role = Literal["literal", "refuted", "corrected", "condition", "control"]
 
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "inconclusive")
-ROLES: tuple[str, ...] = ("literal", "corrected", "condition", "control")
+ROLES: tuple[str, ...] = ("literal", "refuted", "corrected", "condition", "control")
 VERDICTS: tuple[str, ...] = (
     "supported",
     "supported under conditions",
@@ -37,6 +39,7 @@ VERDICTS: tuple[str, ...] = (
 #: The outcome each role is expected to produce when the suite's understanding of a claim holds.
 EXPECTED_OUTCOME: dict[str, str] = {
     "literal": "pass",
+    "refuted": "fail",
     "corrected": "pass",
     "condition": "fail",
     "control": "fail",
@@ -140,7 +143,7 @@ class Check:
         Claim ID from the catalogue, e.g. ``"EX-04"``.
     name : str
         Short description of what is checked.
-    role : {'literal', 'corrected', 'condition', 'control'}
+    role : {'literal', 'refuted', 'corrected', 'condition', 'control'}
         What the check contributes to the verdict (see module docstring).
     decision : Decision
         The decision rule's result.
@@ -223,7 +226,7 @@ def verdict_from_checks(checks: Iterable[Mapping[str, Any]]) -> str:
         return "inconclusive"
     if any(r == "corrected" and o != "pass" for r, o in outcomes):
         return "inconclusive"
-    if any(r == "literal" and o == "fail" for r, o in outcomes):
+    if any(r in ("literal", "refuted") and o == "fail" for r, o in outcomes):
         return "refuted as written"
     if any(r == "condition" and o == "fail" for r, o in outcomes):
         return "supported under conditions"

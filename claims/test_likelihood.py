@@ -1,0 +1,298 @@
+"""LIK — likelihood and log-likelihood (LIK-01..04).
+
+Exact identities are checked with tolerances derived from machine epsilon (float64 unless the
+parameter says otherwise): a sum of ``n`` terms carries a rounding error of at most about
+``n * eps * sum|term|`` (Higham 2002, §4.2), which is the absolute tolerance used throughout.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+from scipy import integrate, special, stats
+from scipy.optimize import minimize_scalar
+
+from simulations import decisions
+
+EPS64 = float(np.finfo(np.float64).eps)
+
+
+def _sum_tolerance(terms: np.ndarray, n_ops: int | None = None) -> float:
+    """Absolute rounding bound of a float64 sum: ops * eps * sum|terms| (Higham 2002, §4.2)."""
+    n_ops = terms.size if n_ops is None else n_ops
+    return 4.0 * n_ops * EPS64 * float(np.sum(np.abs(terms)))
+
+
+# ----------------------------------------------------------------------------------------------
+# LIK-01: under i.i.d. sampling the likelihood is the product of the marginals
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.claim("LIK-01")
+@pytest.mark.parametrize("n", [1, 5, 50])
+@pytest.mark.parametrize("sigma2", [0.5, 2.0])
+def test_iid_gaussian_joint_density_is_the_product(mc, n, sigma2):
+    """The N(μ1, σ²I) joint log-density equals the sum of marginal log-densities; AR(1) does not."""
+    rng = mc.rng("gaussian")
+    mu = rng.normal(size=20)
+    x = mu[:, None] + math.sqrt(sigma2) * rng.normal(size=(20, n))
+    joint = np.array([stats.multivariate_normal(np.full(n, m), sigma2 * np.eye(n)).logpdf(row)
+                      for m, row in zip(mu, x)])
+    terms = stats.norm.logpdf(x, loc=mu[:, None], scale=math.sqrt(sigma2))
+    # scipy evaluates the joint density through an eigendecomposition of the covariance: its
+    # error is that of an n-term sum plus O(n) operations of the factorisation (condition 1).
+    tol = _sum_tolerance(terms, n_ops=8 * n)
+    mc.record("joint log-density of an i.i.d. Gaussian vector = Σ log p(xᵢ)",
+              decisions.exact_close(joint, terms.sum(axis=1), rtol=0.0, atol=tol,
+                                    n_inputs=len(mu)))
+    if n > 1:
+        phi = 0.6
+        lags = np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
+        cov = sigma2 * phi ** lags / (1 - phi ** 2)
+        dep = np.array([stats.multivariate_normal(np.zeros(n), cov).logpdf(row - m)
+                        for m, row in zip(mu, x)])
+        marg = stats.norm.logpdf(x - mu[:, None], scale=math.sqrt(sigma2 / (1 - phi ** 2)))
+        mc.record("condition: an AR(1) vector (φ = 0.6) has joint log-density Σ log p(xᵢ)",
+                  decisions.exact_close(dep, marg.sum(axis=1), rtol=0.0,
+                                        atol=_sum_tolerance(marg, n_ops=8 * n),
+                                        n_inputs=len(mu)),
+                  role="condition",
+                  note="Dependent observations: the product of marginals is not the joint "
+                       "density, so L(θ) = ∏ p(xᵢ|θ) needs independence.")
+
+
+@pytest.mark.claim("LIK-01")
+@pytest.mark.parametrize("k", [2, 3, 6])
+@pytest.mark.parametrize("n", [10, 200])
+def test_iid_discrete_joint_probability_is_the_product(mc, k, n):
+    """P(x₁..xₙ) of an i.i.d. categorical sample, from scipy's multinomial, is ∏ p(xᵢ)."""
+    rng = mc.rng("categorical")
+    p = rng.dirichlet(np.ones(k), size=30)
+    counts = np.array([rng.multinomial(n, pi) for pi in p])
+    # multinomial pmf = (n! / ∏ cₖ!) ∏ pₖ^cₖ: divide out the number of orderings of the sample.
+    log_orderings = special.gammaln(n + 1) - special.gammaln(counts + 1).sum(axis=1)
+    joint = stats.multinomial.logpmf(counts, n, p) - log_orderings
+    terms = special.xlogy(counts, p)
+    tol = _sum_tolerance(np.concatenate([terms, log_orderings[:, None]], axis=1), n_ops=4 * n)
+    mc.record("log P(sequence) = Σ log p(xᵢ) for i.i.d. categorical draws",
+              decisions.exact_close(joint, terms.sum(axis=1), rtol=0.0, atol=tol,
+                                    n_inputs=len(p)))
+
+
+@pytest.mark.claim("LIK-01")
+@pytest.mark.parametrize("rho", [0.0, 0.3])
+def test_pair_frequencies_factorise_only_under_independence(mc, rho):
+    """Monte Carlo: P(X₁=1, X₂=1) = p² for independent pairs, not for Markov-dependent ones."""
+    p = 0.3
+
+    def pairs(rng, size):
+        x1 = rng.random(size) < p
+        fresh = rng.random(size) < p
+        keep = rng.random(size) < rho
+        x2 = np.where(keep, x1, fresh)
+        return (x1 & x2).astype(np.int8)
+
+    res = mc.simulate("pairs", pairs, 200_000, rho=rho)
+    decision = decisions.binomial_rate(int(res.stats.sum()), res.n_reps, p * p, alpha=mc.alpha)
+    if rho == 0.0:
+        mc.record("i.i.d. Bernoulli(0.3) pairs: P(1,1) = p² = 0.09", decision, seed=res.seed)
+    else:
+        mc.record("condition: dependent pairs (ρ = 0.3) have P(1,1) = p²", decision,
+                  role="condition", seed=res.seed,
+                  note=f"True P(1,1) = p² + ρp(1−p) = {p * p + rho * p * (1 - p):.3f}.")
+
+
+@pytest.mark.claim("LIK-01")
+@pytest.mark.parametrize("n", [10, 100])
+def test_log_of_product_is_sum_of_logs(mc, n):
+    """log ∏ p(xᵢ) = Σ log p(xᵢ) wherever the product is representable."""
+    rng = mc.rng("probs")
+    probs = rng.uniform(0.2, 1.0, size=(50, n))
+    logs = np.log(probs)
+    tol = _sum_tolerance(logs) + 2 * n * EPS64  # product: n roundings, relative error n·eps
+    mc.record("log(∏ pᵢ) = Σ log pᵢ (product representable)",
+              decisions.exact_close(np.log(np.prod(probs, axis=1)), logs.sum(axis=1), rtol=0.0,
+                                    atol=tol, n_inputs=len(probs)))
+
+
+# ----------------------------------------------------------------------------------------------
+# LIK-02: the product underflows, the log-likelihood does not
+# ----------------------------------------------------------------------------------------------
+
+UNDERFLOW_MODELS = {
+    "bernoulli(0.3)": lambda rng, n: np.where(rng.random(n) < 0.3, 0.3, 0.7),
+    "normal(0,1)": lambda rng, n: stats.norm.pdf(rng.normal(size=n)),
+    "poisson(4)": lambda rng, n: stats.poisson.pmf(rng.poisson(4.0, size=n), 4.0),
+    "exponential(1)": lambda rng, n: stats.expon.pdf(rng.exponential(size=n)),
+}
+N_MAX = 20_000
+
+
+def _first_index(mask: np.ndarray) -> int | None:
+    idx = np.flatnonzero(mask)
+    return int(idx[0]) + 1 if idx.size else None
+
+
+@pytest.mark.claim("LIK-02")
+@pytest.mark.parametrize("model", sorted(UNDERFLOW_MODELS))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_product_underflows_log_likelihood_does_not(mc, model, dtype):
+    """The running product reaches 0; Σ log p stays finite and matches a 50-digit reference."""
+    rng = mc.rng("sample", model=model)
+    p64 = UNDERFLOW_MODELS[model](rng, N_MAX)
+    dt = np.dtype(dtype)
+    p = p64.astype(dt)
+    running = np.cumprod(p, dtype=dt)
+    n_sub = _first_index(running < np.finfo(dt).tiny)
+    n_zero = _first_index(running == 0)
+    loglik = np.sum(np.log(p), dtype=np.float64)
+    with mpmath.workdps(50):
+        reference = float(mpmath.fsum(mpmath.log(mpmath.mpf(float(v))) for v in p))
+    params = {"n_subnormal": n_sub, "n_zero": n_zero}
+    mc.record(f"{dtype} product of {N_MAX} likelihood terms underflows to 0",
+              decisions.exact_close(running[-1], 0.0, rtol=0.0, atol=0.0), params=params,
+              note=f"Product becomes subnormal at n = {n_sub} and exactly 0 at n = {n_zero}.")
+    logs = np.log(p).astype(np.float64)
+    mc.record("Σ log p(xᵢ) is finite and equals the 50-digit reference",
+              decisions.exact_close(loglik, reference, rtol=0.0,
+                                    atol=_sum_tolerance(logs) + N_MAX * float(np.finfo(dt).eps)),
+              params=params, figure=_underflow_figure(running, logs, model, dtype))
+    small = 10
+    mc.record(f"control: the {dtype} product of {small} terms underflows to 0",
+              decisions.exact_close(running[small - 1], 0.0, rtol=0.0, atol=0.0),
+              role="control", params=params,
+              note="At small n product and exp(Σ log) agree: there is nothing to underflow.")
+
+
+def _underflow_figure(running: np.ndarray, logs: np.ndarray, model: str, dtype: str) -> dict:
+    """log₁₀ L against n: the running product (until it is 0) and the sum of logs."""
+    ns = np.unique(np.geomspace(1, len(logs), 40).astype(int))
+    with np.errstate(divide="ignore"):
+        log10_prod = np.log10(running[ns - 1].astype(np.float64))
+    keep = np.isfinite(log10_prod)
+    tiny = math.log10(float(np.finfo(running.dtype).smallest_subnormal))
+    return {"kind": "line", "title": f"{model}, {dtype}: product vs sum of logs",
+            "xlabel": "n", "ylabel": "log₁₀ L", "xscale": "log", "yscale": "linear",
+            "series": [{"label": "Σ log p / ln 10", "x": ns.tolist(),
+                        "y": (np.cumsum(logs)[ns - 1] / math.log(10)).tolist()},
+                       {"label": f"log₁₀ of the {dtype} product (until it is 0)",
+                        "x": ns[keep].tolist(), "y": log10_prod[keep].tolist()}],
+            "reference": [{"label": f"smallest subnormal 10^{tiny:.1f}",
+                           "x": [1, len(logs)], "y": [tiny, tiny]}]}
+
+
+# ----------------------------------------------------------------------------------------------
+# LIK-03: argmax L = argmax ℓ = argmin NLL
+# ----------------------------------------------------------------------------------------------
+
+#: model -> (sampler(rng, n), log p(x | θ) on a θ grid, closed-form MLE, grid bounds)
+ARGMAX_MODELS = {
+    "bernoulli": (lambda rng, n: (rng.random(n) < 0.3).astype(float),
+                  lambda x, t: stats.bernoulli.logpmf(x[:, None], t[None, :]).sum(axis=0),
+                  lambda x: x.mean(), (1e-3, 1 - 1e-3)),
+    "poisson": (lambda rng, n: rng.poisson(3.0, n).astype(float),
+                lambda x, t: stats.poisson.logpmf(x[:, None], t[None, :]).sum(axis=0),
+                lambda x: x.mean(), (0.05, 10.0)),
+    "normal-mean": (lambda rng, n: rng.normal(1.0, 1.0, n),
+                    lambda x, t: stats.norm.logpdf(x[:, None], t[None, :]).sum(axis=0),
+                    lambda x: x.mean(), (-3.0, 5.0)),
+    "exponential-rate": (lambda rng, n: rng.exponential(0.5, n),
+                         lambda x, t: stats.expon.logpdf(x[:, None], scale=1 / t[None, :]
+                                                         ).sum(axis=0),
+                         lambda x: 1 / x.mean(), (0.05, 10.0)),
+}
+GRID = 4001
+DATASETS = 25
+
+
+@pytest.mark.claim("LIK-03")
+@pytest.mark.parametrize("model", sorted(ARGMAX_MODELS))
+def test_argmax_is_invariant_under_log(mc, model):
+    """On a grid, argmax L = argmax ℓ = argmin NLL; a numerical optimiser agrees with the MLE."""
+    sampler, loglik, mle, (lo, hi) = ARGMAX_MODELS[model]
+    rng = mc.rng("data", model=model)
+    grid = np.linspace(lo, hi, GRID)
+    idx_l, idx_ll, idx_nll, idx_sin, num, exact = [], [], [], [], [], []
+    for _ in range(DATASETS):
+        x = sampler(rng, 20)
+        ll = loglik(x, grid)
+        idx_l.append(np.argmax(np.exp(ll)))
+        idx_ll.append(np.argmax(ll))
+        idx_nll.append(np.argmin(-ll))
+        idx_sin.append(np.argmax(np.sin(ll)))
+        res = minimize_scalar(lambda t: -loglik(x, np.array([t]))[0], bounds=(lo, hi),
+                              method="bounded", options={"xatol": 1e-10})
+        num.append(res.x)
+        exact.append(min(max(mle(x), lo), hi))
+    idx_l, idx_ll, idx_nll = map(np.asarray, (idx_l, idx_ll, idx_nll))
+    mc.record("grid argmax L = argmax ℓ (20 observations, L representable)",
+              decisions.exact_close(idx_l, idx_ll, rtol=0.0, atol=0.0, n_inputs=DATASETS))
+    mc.record("grid argmax ℓ = argmin NLL",
+              decisions.exact_close(idx_ll, idx_nll, rtol=0.0, atol=0.0, n_inputs=DATASETS))
+    # bounded Brent stops within xatol of a stationary point; the objective's flatness near the
+    # optimum adds sqrt(eps)-order uncertainty in θ (Brent 1973, ch. 5).
+    mc.record("numerical argmin NLL = closed-form MLE",
+              decisions.exact_close(num, exact, rtol=0.0,
+                                    atol=1e-10 + 10 * math.sqrt(EPS64) * max(1.0, abs(hi)),
+                                    n_inputs=DATASETS))
+    mc.record("control: the non-monotone transform sin(ℓ) keeps the argmax",
+              decisions.exact_close(np.asarray(idx_sin), idx_ll, rtol=0.0, atol=0.0,
+                                    n_inputs=DATASETS), role="control",
+              note="A transform that is not increasing moves the maximiser: only monotone "
+                   "transforms preserve argmax.")
+
+
+@pytest.mark.claim("LIK-03")
+def test_only_log_likelihood_finds_maximiser_when_product_underflows(mc):
+    """With 5000 Bernoulli observations L is 0 on the whole grid; ℓ still finds the MLE."""
+    rng = mc.rng("large")
+    x = (rng.random(5000) < 0.3).astype(float)
+    grid = np.linspace(1e-3, 1 - 1e-3, GRID)
+    ll = stats.bernoulli.logpmf(x[:, None], grid[None, :]).sum(axis=0)
+    product = np.prod(stats.bernoulli.pmf(x[:, None], grid[None, :]), axis=0)
+    step = grid[1] - grid[0]
+    mc.record("the float64 product L is identically 0 on the grid",
+              decisions.exact_close(np.max(product), 0.0, rtol=0.0, atol=0.0))
+    mc.record("argmax ℓ is within half a grid step of the MLE x̄",
+              decisions.exact_close(grid[np.argmax(ll)], x.mean(), rtol=0.0,
+                                    atol=step / 2 + 4 * EPS64))
+    mc.record("control: argmax of the underflowed product is the MLE",
+              decisions.exact_close(grid[np.argmax(product)], x.mean(), rtol=0.0,
+                                    atol=step / 2 + 4 * EPS64), role="control",
+              note="argmax of an all-zero vector is its first element: L cannot locate θ̂.")
+
+
+# ----------------------------------------------------------------------------------------------
+# LIK-04: probability varies D with θ fixed; likelihood varies θ with D fixed
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.claim("LIK-04")
+def test_probability_sums_to_one_over_outcomes(mc):
+    """For fixed θ, Σ over all 2¹⁰ coin sequences of P(D|θ) is 1."""
+    thetas = mc.rng("theta").uniform(0.01, 0.99, size=25)
+    seqs = ((np.arange(1024)[:, None] >> np.arange(10)) & 1).astype(float)
+    heads = seqs.sum(axis=1)
+    probs = thetas[:, None] ** heads * (1 - thetas[:, None]) ** (10 - heads)
+    tol = _sum_tolerance(probs[0], n_ops=1024 * 12)
+    mc.record("Σ_D P(D | θ) = 1 over the 1024 sequences of 10 tosses",
+              decisions.exact_close(probs.sum(axis=1), 1.0, rtol=0.0, atol=tol,
+                                    n_inputs=len(thetas)))
+
+
+@pytest.mark.claim("LIK-04")
+def test_likelihood_is_not_a_density_in_theta(mc):
+    """For 7 heads in 10, ∫₀¹ p⁷(1−p)³ dp = B(8,4) = 1/1320, not 1."""
+    value, abserr = integrate.quad(lambda p: p ** 7 * (1 - p) ** 3, 0, 1, epsabs=1e-15)
+    exact = float(Fraction(math.factorial(7) * math.factorial(3), math.factorial(11)))
+    tol = abserr + 8 * EPS64 * exact
+    mc.record("∫₀¹ L(p) dp = B(8,4) = 1/1320 (quadrature)",
+              decisions.exact_close(value, exact, rtol=0.0, atol=tol),
+              note=f"scipy.special.beta(8, 4) = {special.beta(8, 4)!r}; 1/1320 = {1 / 1320!r}.")
+    mc.record("B(8,4) from scipy.special.beta equals 1/1320",
+              decisions.exact_close(special.beta(8, 4), exact, rtol=decisions.eps_tolerance(
+                  np.float64, ops=16)))
+    mc.record("control: L(p) integrates to 1 over p (is a density in θ)",
+              decisions.exact_close(value, 1.0, rtol=0.0, atol=tol), role="control")
