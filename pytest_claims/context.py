@@ -8,6 +8,7 @@ controller and fails the test when a check's outcome differs from what its role 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Mapping
 
@@ -123,6 +124,19 @@ class ClaimRun:
                       figure=dict(json_safe(dict(figure))) if figure is not None else None,
                       note=note)
         self.checks.append(check)
+        return check
+
+    def attach_figure(self, figure: Mapping[str, Any], index: int = -1) -> Check:
+        """Attach a figure spec to an already recorded check (default: the last one).
+
+        For figures that summarise several checks (e.g. a statistic against ``n``), drawn once
+        all of them are recorded.
+        """
+        if not self.checks:
+            raise ValueError("`figure` needs a recorded check to attach to.")
+        check = dataclasses.replace(self.checks[index],
+                                    figure=dict(json_safe(dict(figure))))
+        self.checks[index] = check
         return check
 
     def unexpected(self) -> list[Check]:

@@ -1,0 +1,194 @@
+"""EX — the worked examples of the Korean document (EX-01..04).
+
+Exact identities use tolerances derived from float64 machine epsilon; the one Monte Carlo
+claim (EX-04) uses z-tests on the MCSE of Morris, White & Crowther (2019, Table 6).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import optimize, stats
+
+from simulations import decisions, mcse
+
+EPS64 = float(np.finfo(np.float64).eps)
+#: Bounded Brent stops within ``xatol`` of the optimum (Brent 1973, ch. 5).
+XATOL = 1e-10
+
+
+# ----------------------------------------------------------------------------------------------
+# EX-01: 7 heads in 10 tosses
+# ----------------------------------------------------------------------------------------------
+
+def _bernoulli_score(k: int, n: int, p: np.ndarray | float) -> np.ndarray:
+    """dℓ/dp = k/p − (n−k)/(1−p)."""
+    return k / np.asarray(p) - (n - k) / (1 - np.asarray(p))
+
+
+@pytest.mark.claim("EX-01")
+def test_seven_heads_in_ten(mc):
+    """dℓ/dp = 7/p − 3/(1−p) vanishes at p̂ = 0.7; the optimiser and data.mean() agree."""
+    data = np.array([1, 1, 1, 0, 1, 1, 0, 1, 0, 1])
+    # 7/0.7 and 3/0.3 are each within one rounding of 10: the difference is O(10·eps).
+    mc.record("dℓ/dp = 0 at p = 0.7",
+              decisions.exact_close(_bernoulli_score(7, 10, 0.7), 0.0, rtol=0.0,
+                                    atol=4 * 10 * EPS64))
+    res = optimize.minimize_scalar(lambda p: -(7 * math.log(p) + 3 * math.log(1 - p)),
+                                   bounds=(1e-9, 1 - 1e-9), method="bounded",
+                                   options={"xatol": XATOL})
+    mc.record("numerical argmax of ℓ(p) = 7 log p + 3 log(1−p) is 0.7",
+              decisions.exact_close(res.x, 0.7, rtol=0.0, atol=10 * XATOL))
+    mc.record("np.array([1,1,1,0,1,1,0,1,0,1]).mean() = 0.7",
+              decisions.exact_close(data.mean(), 0.7, rtol=decisions.eps_tolerance(np.float64)))
+    mc.record("control: dℓ/dp = 0 at p = 0.5",
+              decisions.exact_close(_bernoulli_score(7, 10, 0.5), 0.0, rtol=0.0,
+                                    atol=4 * 10 * EPS64), role="control",
+              note="At p = 0.5 the score is 7/0.5 − 3/0.5 = 8: not a stationary point.")
+
+
+@pytest.mark.claim("EX-01")
+@pytest.mark.parametrize("n", [5, 17, 60])
+def test_general_k_of_n(mc, n):
+    """For every 0 < k < n the maximiser of k log p + (n−k) log(1−p) is k/n, a maximum."""
+    ks = np.arange(1, n)
+    found = np.array([optimize.minimize_scalar(
+        lambda p, k=k: -(k * math.log(p) + (n - k) * math.log(1 - p)),
+        bounds=(1e-12, 1 - 1e-12), method="bounded", options={"xatol": XATOL}).x for k in ks])
+    # Flat objectives near the optimum: Brent's achievable accuracy is ~sqrt(eps)·|p|.
+    mc.record("numerical argmax = k/n for all 0 < k < n",
+              decisions.exact_close(found, ks / n, rtol=0.0,
+                                    atol=10 * XATOL + 10 * math.sqrt(EPS64), n_inputs=n - 1))
+    second = -ks / (ks / n) ** 2 - (n - ks) / (1 - ks / n) ** 2
+    # 1 − p has condition number p/(1−p) ≤ n−1 at p = k/n, doubled by the square: cond ≤ 2n.
+    mc.record("d²ℓ/dp² = −n³/(k(n−k)) < 0 at p = k/n",
+              decisions.exact_close(second, -n ** 3 / (ks * (n - ks)), rtol=
+                                    decisions.eps_tolerance(np.float64, condition=2 * n, ops=8),
+                                    n_inputs=n - 1))
+
+
+# ----------------------------------------------------------------------------------------------
+# EX-02 / EX-03: the normal log-likelihood and its maximiser
+# ----------------------------------------------------------------------------------------------
+
+def _normal_loglik(x: np.ndarray, mu: np.ndarray, sigma2: np.ndarray) -> np.ndarray:
+    """ℓ(μ, σ²) = −(n/2) log(2πσ²) − Σ(x−μ)²/(2σ²), as written in the document, per row."""
+    n = x.shape[-1]
+    return -(n / 2) * np.log(2 * np.pi * sigma2) - ((x - mu[:, None]) ** 2).sum(axis=-1) / (
+        2 * sigma2)
+
+
+@pytest.mark.claim("EX-02")
+@pytest.mark.parametrize("n", [1, 10, 1000])
+def test_normal_log_likelihood_formula(mc, n):
+    """The document's ℓ(μ, σ²) equals the sum of scipy.stats.norm.logpdf."""
+    rng = mc.rng("data")
+    mu, sigma2 = rng.normal(0, 3, size=40), rng.uniform(0.1, 9, size=40)
+    x = mu[:, None] + np.sqrt(sigma2)[:, None] * rng.normal(size=(40, n))
+    terms = stats.norm.logpdf(x, loc=mu[:, None], scale=np.sqrt(sigma2)[:, None])
+    # Both sides are n-term float64 sums: rounding bound 4·n·eps·Σ|terms| (Higham 2002, §4.2).
+    tol = 4 * (n + 4) * EPS64 * np.abs(terms).sum(axis=1)
+    formula = _normal_loglik(x, mu, sigma2)
+    mc.record("ℓ(μ,σ²) = −(n/2)log(2πσ²) − Σ(x−μ)²/(2σ²) equals Σ norm.logpdf",
+              decisions.exact_close(formula, terms.sum(axis=1), rtol=0.0, atol=tol.max(),
+                                    n_inputs=40))
+    wrong = formula + (n / 2) * np.log(2 * np.pi * sigma2) - (n / 2) * np.log(
+        2 * np.pi * np.sqrt(sigma2))
+    mc.record("control: the same formula with log(2πσ) in place of log(2πσ²)",
+              decisions.exact_close(wrong, terms.sum(axis=1), rtol=0.0, atol=tol.max(),
+                                    n_inputs=40), role="control")
+
+
+@pytest.mark.claim("EX-03")
+@pytest.mark.parametrize("n", [3, 30, 1000])
+def test_normal_mle_is_mean_and_biased_variance(mc, n):
+    """x̄ and (1/n)Σ(x−x̄)² maximise ℓ; numpy's default std and scipy's norm.fit agree."""
+    rng = mc.rng("data")
+    x = rng.normal(5.0, 2.0, size=(12, n))
+    mu_hat = x.mean(axis=1)
+    s2_mle = ((x - mu_hat[:, None]) ** 2).sum(axis=1) / n
+    rtol = decisions.eps_tolerance(np.float64, ops=4 * n)
+    mc.record("np.std (ddof=0)² = (1/n)Σ(x−x̄)²",
+              decisions.exact_close(x.std(axis=1) ** 2, s2_mle, rtol=rtol, n_inputs=12))
+    fits = np.array([stats.norm.fit(row) for row in x])
+    mc.record("scipy.stats.norm.fit = (x̄, σ̂_MLE)",
+              decisions.exact_close(fits, np.stack([mu_hat, np.sqrt(s2_mle)], axis=1), rtol=rtol,
+                                    n_inputs=12), note=f"scipy {__import__('scipy').__version__}")
+    # Numerical maximisation over (μ, log σ²) from a deliberately poor start; BFGS with
+    # gtol 1e-10 locates the optimum to ~sqrt(eps) relative accuracy in each coordinate.
+    num = np.array([optimize.minimize(
+        lambda t, row=row: -_normal_loglik(row[None, :], t[:1], np.exp(t[1:]))[0],
+        x0=np.array([0.0, 0.0]), method="BFGS", options={"gtol": 1e-10}).x for row in x])
+    mc.record("numerical argmax of ℓ(μ, σ²) = (x̄, σ̂²_MLE)",
+              decisions.exact_close(np.stack([num[:, 0], np.exp(num[:, 1])], axis=1),
+                                    np.stack([mu_hat, s2_mle], axis=1),
+                                    rtol=1e3 * math.sqrt(EPS64), n_inputs=12))
+    s2_unbiased = x.var(axis=1, ddof=1)
+    score_at = lambda s2: -n / (2 * s2) + n * s2_mle / (2 * s2 ** 2)  # ∂ℓ/∂σ² at μ = x̄
+    mc.record("control: ∂ℓ/∂σ² = 0 at s² (ddof=1)",
+              decisions.exact_close(score_at(s2_unbiased), 0.0, rtol=0.0,
+                                    atol=float(np.max(n / s2_mle)) * 8 * n * EPS64, n_inputs=12),
+              role="control", note="ddof=1 divides by n−1: it is not the maximiser.")
+
+
+# ----------------------------------------------------------------------------------------------
+# EX-04: the MLE of σ² is biased; E[σ̂²] = (n−1)σ²/n
+# ----------------------------------------------------------------------------------------------
+
+N_GRID = (2, 5, 10, 50)
+#: Replications at the standard scale. Var(σ̂²) = 2(n−1)σ⁴/n², so at n = 50 the MCSE of the mean
+#: is ≈ 0.2σ²/√R; the control (bias σ²/n = 0.02σ² at n = 50) needs (z_{1−α/2}+z_{.99})·MCSE
+#: < 0.02σ², i.e. R > 5200 at α = 1e-6. 40 000 leaves room at the smoke scale's floor too.
+EX04_REPS = 40_000
+
+
+def _variances(n: int, sigma: float):
+    def kernel(rng, size):
+        x = rng.normal(0.0, sigma, size=(size, n))
+        return np.stack([x.var(axis=1), x.var(axis=1, ddof=1)], axis=1)
+    return kernel
+
+
+@pytest.mark.claim("EX-04")
+@pytest.mark.parametrize("sigma", [1.0, 2.0])
+def test_mle_variance_is_biased(mc, sigma):
+    """E[σ̂²_MLE] = (n−1)σ²/n, E[s²] = σ², and MSE(σ̂²_MLE) < MSE(s²), at n ∈ {2,5,10,50}."""
+    s2 = sigma ** 2
+    bias_mc, bias_lo, bias_hi = [], [], []
+    for n in N_GRID:
+        res = mc.simulate("variances", _variances(n, sigma), EX04_REPS, n=n)
+        mle, unbiased = res.stats[:, 0], res.stats[:, 1]
+        m = mcse.mean(mle)
+        common = dict(params={"n": n}, seed=res.seed)
+        biased = decisions.z_test(m.value, m.mcse, (n - 1) / n * s2, alpha=mc.alpha,
+                                  n_reps=res.n_reps)
+        mc.record(f"n={n}: E[σ̂²_MLE] = (n−1)σ²/n", biased, **common)
+        u = mcse.mean(unbiased)
+        mc.record(f"n={n}: E[s²] = σ² (ddof=1 is unbiased)",
+                  decisions.z_test(u.value, u.mcse, s2, alpha=mc.alpha, n_reps=res.n_reps),
+                  **common)
+        mse_mle, mse_s2 = mcse.mse(mle, s2), mcse.mse(unbiased, s2)
+        mc.record(f"n={n}: MSE(σ̂²_MLE) = (2n−1)σ⁴/n² (Casella & Berger 2002, Ex. 7.3.3)",
+                  decisions.z_test(mse_mle.value, mse_mle.mcse, (2 * n - 1) * s2 ** 2 / n ** 2,
+                                   alpha=mc.alpha, n_reps=res.n_reps), **common)
+        diff = mcse.mean((mle - s2) ** 2 - (unbiased - s2) ** 2)
+        target = (2 * n - 1) * s2 ** 2 / n ** 2 - 2 * s2 ** 2 / (n - 1)
+        mc.record(f"n={n}: MSE(σ̂²_MLE) − MSE(s²) = {target:.4g}σ⁴-scaled (< 0)",
+                  decisions.z_test(diff.value, diff.mcse, target, alpha=mc.alpha,
+                                   n_reps=res.n_reps), **common)
+        mc.record(f"control: n={n}: σ̂²_MLE is unbiased",
+                  decisions.z_test(m.value, m.mcse, s2, alpha=mc.alpha, n_reps=res.n_reps),
+                  role="control", **common)
+        bias_mc.append(m.value - s2)
+        bias_lo.append(biased.ci[0] - s2)
+        bias_hi.append(biased.ci[1] - s2)
+    fig = {"kind": "line", "title": f"Bias of σ̂²_MLE (σ = {sigma:g})", "xlabel": "n",
+           "ylabel": "E[σ̂²] − σ²", "xscale": "log", "yscale": "linear",
+           "series": [{"label": "Monte Carlo (band: 1−α interval)", "x": list(N_GRID),
+                       "y": bias_mc, "lo": bias_lo, "hi": bias_hi}],
+           "reference": [{"label": "theory −σ²/n", "x": list(N_GRID),
+                          "y": [-s2 / n for n in N_GRID]},
+                         {"label": "unbiased (0)", "x": list(N_GRID), "y": [0.0] * len(N_GRID)}]}
+    mc.attach_figure(fig)
