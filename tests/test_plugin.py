@@ -1,0 +1,197 @@
+"""The plugin end to end, on a tiny claims suite run in a temporary directory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+TINY_SUITE = '''
+import numpy as np
+import pytest
+
+from simulations.evidence import Decision
+
+
+def _mean_decision(x, target):
+    m, se = float(np.mean(x)), float(np.std(x, ddof=1) / np.sqrt(len(x)))
+    z = abs(m - target) / se
+    return Decision("pass" if z < 4.89 else "fail", "z-test", f"|z| = {z:.2f}", m, target=target,
+                    mcse=se, alpha=1e-6, delta=7.2 * se, n_reps=len(x))
+
+
+@pytest.mark.claim("EX-04")
+@pytest.mark.parametrize("n", [2, 5, 10])
+def test_bias(mc, n):
+    res = mc.simulate("var", lambda rng, size: rng.normal(size=(size, n)).var(axis=1), 3000, n=n)
+    mc.record("mean of MLE variance", _mean_decision(res.stats, (n - 1) / n), seed=res.seed)
+    mc.record("control: unbiased", _mean_decision(res.stats, 1.0), role="control")
+
+
+@pytest.mark.claim("EX-01")
+def test_draws(mc):
+    x = mc.rng("draws").random(1000)
+    mc.record("uniform mean", _mean_decision(x, 0.5))
+'''
+
+REVERSE_ORDER = '''
+def pytest_collection_modifyitems(items):
+    items.reverse()
+'''
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> dict:
+    pytester.makepyfile(test_tiny=TINY_SUITE)
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+                                           str(pytester.path / "out"), *args)
+    result.assert_outcomes(passed=4) if "-k" not in " ".join(args) else None
+    return json.loads((pytester.path / "out" / "results.json").read_text())
+
+
+def _numbers(doc: dict) -> dict:
+    """Every check's numbers, keyed by test id and check name."""
+    return {(c["test"], c["name"]): {k: c[k] for k in ("estimate", "mcse", "ci", "outcome",
+                                                       "seed", "n_reps")}
+            for claim in doc["claims"] for c in claim["checks"]}
+
+
+def test_serial_and_xdist_give_identical_numbers(pytester):
+    """Running serially and with -n 2 writes the same numbers for every check."""
+    serial = _numbers(_run(pytester))
+    parallel = _numbers(_run(pytester, "-n", "2"))
+    assert serial and serial == parallel
+
+
+def test_order_and_selection_do_not_change_numbers(pytester):
+    """Reversed test order and -k selection reproduce the full run's numbers exactly."""
+    full = _numbers(_run(pytester))
+    pytester.makeconftest(REVERSE_ORDER)
+    assert _numbers(_run(pytester)) == full
+    selected = _numbers(_run(pytester, "-k", "test_bias and 5"))
+    assert selected and all(full[key] == val for key, val in selected.items())
+
+
+def test_root_seed_is_in_header_and_changes_numbers(pytester):
+    """--mc-seed appears in the pytest header and in results.json, and moves the numbers."""
+    pytester.makepyfile(test_tiny=TINY_SUITE)
+    out = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--mc-seed", "99",
+                                        "--report-dir", str(pytester.path / "out"))
+    out.stdout.fnmatch_lines(["claims: root seed 99 (--mc-seed), scale standard*"])
+    doc = json.loads((pytester.path / "out" / "results.json").read_text())
+    assert doc["run"]["root_seed"] == 99
+    assert _numbers(doc) != _numbers(_run(pytester))
+
+
+def test_results_hold_catalogue_claims_with_verdicts(pytester):
+    """Every catalogue claim is listed; claims without tests are 'not run'."""
+    doc = _run(pytester)
+    by_id = {c["id"]: c for c in doc["claims"]}
+    assert doc["schema_version"] == 1
+    assert by_id["EX-04"]["verdict"] == "supported"
+    assert by_id["EX-01"]["verdict"] == "supported"
+    assert by_id["CE-07"]["verdict"] == "not run"
+    check = by_id["EX-04"]["checks"][0]
+    for key in ("name", "params", "kind", "outcome", "estimate", "mcse", "ci", "target",
+                "margin", "alpha", "delta", "n_reps", "seed", "seconds", "control"):
+        assert key in check
+    assert doc["run"]["alpha"]["stochastic_checks"] == 7
+
+
+def test_unexpected_outcome_fails_the_test(pytester):
+    """A control that is not rejected fails its test and makes the claim inconclusive."""
+    pytester.makepyfile(test_weak='''
+import pytest
+from simulations.evidence import Decision
+
+@pytest.mark.claim("EX-02")
+def test_weak_control(mc):
+    mc.record("control that passes", Decision("pass", "exact", "0 <= tol", 0.0), role="control")
+''')
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+                                           str(pytester.path / "out"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*[[]control[]] control that passes: outcome pass, expected fail*"])
+    doc = json.loads((pytester.path / "out" / "results.json").read_text())
+    ex02 = next(c for c in doc["claims"] if c["id"] == "EX-02")
+    assert ex02["verdict"] == "inconclusive" and not ex02["verdict_matches"]
+
+
+def test_claim_test_without_checks_fails(pytester):
+    """A claim test that records nothing cannot pass."""
+    pytester.makepyfile(test_empty='''
+import pytest
+
+@pytest.mark.claim("EX-02")
+def test_nothing(mc):
+    pass
+''')
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+                                           str(pytester.path / "out"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*recorded no check*"])
+
+
+def test_errors_skips_and_crashes_are_recorded(pytester):
+    """Raising, skipped and crashed-worker tests all appear in results.json with their state."""
+    pytester.makepyfile(test_states='''
+import os
+import pytest
+from simulations.evidence import Decision
+
+@pytest.mark.claim("EX-02")
+def test_raises(mc):
+    raise RuntimeError("boom <b>")
+
+@pytest.mark.claim("CE-11")
+def test_skipped(mc):
+    pytest.skip("torch is not installed")
+
+@pytest.fixture
+def broken():
+    raise OSError("setup failed")
+
+@pytest.mark.claim("EX-03")
+def test_setup_error(mc, broken):
+    pass
+
+@pytest.mark.claim("LIK-04")
+def test_crash(mc):
+    os._exit(3)
+''')
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "-n", "2",
+                                           "--report-dir", str(pytester.path / "out"))
+    assert result.ret != 0
+    doc = json.loads((pytester.path / "out" / "results.json").read_text())
+    tests = {t["nodeid"].split("::")[1]: (t["outcome"], t["message"], c["id"], c["verdict"])
+             for c in doc["claims"] for t in c["tests"]}
+    assert tests["test_raises"][0] == "failed" and "boom <b>" in tests["test_raises"][1]
+    assert tests["test_raises"][3] == "inconclusive"
+    assert tests["test_skipped"][:2] == ("skipped", "torch is not installed")
+    assert tests["test_skipped"][3] == "not run"
+    assert tests["test_setup_error"][0] == "error"
+    assert tests["test_crash"][0] == "failed" and "crashed" in tests["test_crash"][1]
+    assert (pytester.path / "out" / "index.html").exists()
+
+
+def test_unknown_claim_id_is_a_usage_error(pytester):
+    """A marker naming an ID that is not in the catalogue stops the run with a clear message."""
+    pytester.makepyfile(test_unknown='''
+import pytest
+
+@pytest.mark.claim("XX-99")
+def test_x(mc):
+    pass
+''')
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin")
+    result.stderr.fnmatch_lines(["*claim 'XX-99' is not in the catalogue*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_bad_seed_is_a_usage_error(pytester):
+    """A negative --mc-seed is rejected before anything runs."""
+    pytester.makepyfile(test_tiny=TINY_SUITE)
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--mc-seed", "-4")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--mc-seed must be a non-negative integer*"])
