@@ -188,18 +188,24 @@ def _underflow_figure(running: np.ndarray, logs: np.ndarray, model: str, dtype: 
 # LIK-03: argmax L = argmax ℓ = argmin NLL
 # ----------------------------------------------------------------------------------------------
 
-#: model -> (sampler(rng, n), log p(x | θ) on a θ grid, closed-form MLE, grid bounds)
+#: model -> (sampler(rng, n), ℓ(θ) for a θ array via sufficient statistics, scipy's ℓ(θ) as
+#: an oracle, closed-form MLE, grid bounds)
 ARGMAX_MODELS = {
     "bernoulli": (lambda rng, n: (rng.random(n) < 0.3).astype(float),
+                  lambda x, t: x.sum() * np.log(t) + (x.size - x.sum()) * np.log1p(-t),
                   lambda x, t: stats.bernoulli.logpmf(x[:, None], t[None, :]).sum(axis=0),
                   lambda x: x.mean(), (1e-3, 1 - 1e-3)),
     "poisson": (lambda rng, n: rng.poisson(3.0, n).astype(float),
+                lambda x, t: x.sum() * np.log(t) - x.size * t - special.gammaln(x + 1).sum(),
                 lambda x, t: stats.poisson.logpmf(x[:, None], t[None, :]).sum(axis=0),
                 lambda x: x.mean(), (0.05, 10.0)),
     "normal-mean": (lambda rng, n: rng.normal(1.0, 1.0, n),
+                    lambda x, t: -0.5 * ((x[:, None] - t) ** 2).sum(axis=0)
+                    - 0.5 * x.size * math.log(2 * math.pi),
                     lambda x, t: stats.norm.logpdf(x[:, None], t[None, :]).sum(axis=0),
                     lambda x: x.mean(), (-3.0, 5.0)),
     "exponential-rate": (lambda rng, n: rng.exponential(0.5, n),
+                         lambda x, t: x.size * np.log(t) - t * x.sum(),
                          lambda x, t: stats.expon.logpdf(x[:, None], scale=1 / t[None, :]
                                                          ).sum(axis=0),
                          lambda x: 1 / x.mean(), (0.05, 10.0)),
@@ -212,13 +218,16 @@ DATASETS = 25
 @pytest.mark.parametrize("model", sorted(ARGMAX_MODELS))
 def test_argmax_is_invariant_under_log(mc, model):
     """On a grid, argmax L = argmax ℓ = argmin NLL; a numerical optimiser agrees with the MLE."""
-    sampler, loglik, mle, (lo, hi) = ARGMAX_MODELS[model]
+    sampler, loglik, oracle, mle, (lo, hi) = ARGMAX_MODELS[model]
     rng = mc.rng("data", model=model)
     grid = np.linspace(lo, hi, GRID)
-    idx_l, idx_ll, idx_nll, idx_sin, num, exact = [], [], [], [], [], []
+    idx_l, idx_ll, idx_nll, idx_sin, num, exact, errs, tols = [], [], [], [], [], [], [], []
     for _ in range(DATASETS):
         x = sampler(rng, 20)
         ll = loglik(x, grid)
+        ref = oracle(x, grid)
+        errs.append(np.max(np.abs(ll - ref)))
+        tols.append(4 * (x.size + 4) * EPS64 * np.max(np.abs(ref)))
         idx_l.append(np.argmax(np.exp(ll)))
         idx_ll.append(np.argmax(ll))
         idx_nll.append(np.argmin(-ll))
@@ -227,6 +236,10 @@ def test_argmax_is_invariant_under_log(mc, model):
                               method="bounded", options={"xatol": 1e-10})
         num.append(res.x)
         exact.append(min(max(mle(x), lo), hi))
+    # Both sides are 20-term sums (Higham 2002, §4.2): absolute bound 4(n+4)·eps·max|ℓ|.
+    mc.record("ℓ(θ) from sufficient statistics = Σ scipy.stats log p(xᵢ|θ) on the grid",
+              decisions.exact_close(np.array(errs), 0.0, rtol=0.0, atol=float(np.max(tols)),
+                                    n_inputs=DATASETS))
     idx_l, idx_ll, idx_nll = map(np.asarray, (idx_l, idx_ll, idx_nll))
     mc.record("grid argmax L = argmax ℓ (20 observations, L representable)",
               decisions.exact_close(idx_l, idx_ll, rtol=0.0, atol=0.0, n_inputs=DATASETS))
