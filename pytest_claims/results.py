@@ -32,6 +32,8 @@ CHECKS_KEY = "claim_checks"
 class TestState:
     """What is known of one test: claim, outcome, message, duration, checks."""
 
+    __test__ = False  # not a pytest test class
+
     nodeid: str
     claim: str | None = None
     outcome: str = "not run"
