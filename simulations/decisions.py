@@ -234,7 +234,7 @@ def exact_close(actual: object, expected: object, *, rtol: float, atol: float = 
     bad_nonfinite = int(np.count_nonzero(nonfinite & ~same_inf))
     err = np.abs(a[finite] - e[finite])
     tol = at + rt * np.abs(e[finite])
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(err == 0, 0.0, err / tol)
     max_err = float(err.max()) if err.size else 0.0
     max_ratio = float(ratio.max()) if ratio.size else 0.0
