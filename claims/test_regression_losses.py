@@ -1,0 +1,355 @@
+"""Claims REG-01..05: regression losses as negative log-likelihoods.
+
+* REG-01, REG-03 (identities): the Gaussian and Laplace NLLs written with the MSE and the MAE
+  equal sums of ``scipy.stats`` log-densities, over randomised inputs from ``mc.rng``.
+* REG-02, REG-03 (estimators): the project's batched fitters (:mod:`simulations.regression`)
+  against statsmodels (OLS, QuantReg) and numerical maximisation of the likelihoods
+  (:mod:`simulations.reference_fits`), to the oracles' stated tolerances.
+* REG-04 (efficiency): Monte Carlo with common random numbers, decided by equivalence.
+* REG-05 (losses as likelihoods): normalisers of ``exp(-loss)`` by quadrature and exact sums.
+
+How the exact-identity tolerances are derived (before looking at any result)
+---------------------------------------------------------------------------
+Inputs keep every component of the NLL non-negative (``sigma, b >= 0.5``, so ``log(2 pi
+sigma^2) > 0`` and ``log 2b > 0``): the sums then have condition number 1 and the relative error
+of a sum of ``n`` terms, each with a few roundings, is at most ``(n + OPS_PER_TERM) * eps`` for
+either side (Higham 2002, §4.2); ``decisions.eps_tolerance`` is called with twice that, one
+share per side. The identities are algebraic, so the restriction of the input range does not
+restrict the claim.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from scipy import integrate, special, stats
+
+from simulations import decisions, losses, mcse
+from simulations import reference_fits as ref
+from simulations import regression
+
+#: Randomised inputs per identity check.
+N_INPUTS: int = 64
+#: Largest sample size of a randomised input.
+N_MAX: int = 1000
+#: Roundings per NLL term on either side: scale, difference, square/abs, log, constant, adds
+#: (the formula and scipy's logpdf each use at most 8).
+OPS_PER_TERM: int = 8
+#: ulp bound of numpy's exp/log/log1p (numpy's accuracy tests enforce <= 4 ulp, see
+#: claims/test_cross_entropy.py).
+ULPS: int = 4
+
+#: Sample size of REG-04: odd (unique median), large enough for the asymptotic ratios to show.
+N_EFFICIENCY: int = 401
+#: Replications of REG-04 at the standard scale (per noise law; CI half-width about 0.05).
+EFFICIENCY_REPS: int = 40_000
+#: Equivalence margin of Var(median)/Var(mean) -> pi/2 under Gaussian noise. The exact
+#: finite-n value at n = 401 (order-statistic quadrature, :func:`_median_variance`) is 1.5691,
+#: 0.0017 below pi/2 (an O(1/n) deviation); the CI half-width ``z_{1-alpha} * MCSE`` is about
+#: 4.75 * 2 rho sqrt((1 - 2/pi) / R) = 0.045 at R = 40 000. 0.1 covers both with room, and is far
+#: from the control value 1 (distance 0.57).
+MARGIN_GAUSSIAN: float = 0.1
+#: Equivalence margin of Var(mean)/Var(median) -> 2 under Laplace noise. Here the finite-n
+#: deviation is O(n^{-1/2}), not O(1/n): the Laplace density has a cusp at its median, which
+#: adds an n^{-3/2} term to Var(median). The exact value at n = 401 is 1.8493 (quadrature),
+#: 0.151 below 2; with the CI half-width 4.75 * 2 rho sqrt((1 - 1/2) / R) = 0.062 at R = 40 000,
+#: 0.25 covers both. The control value 1 is 1 away.
+MARGIN_LAPLACE: float = 0.25
+
+#: Requested relative accuracy of every quadrature (QUADPACK ``epsrel``).
+QUAD_EPSREL: float = 1e-12
+#: Tolerance of quadrature-based identities: 100x the requested accuracy, because QUADPACK's
+#: error estimate is an estimate; each integral's own estimate is also required to be below it.
+QUAD_RTOL: float = 1e-10
+#: Predictions at which the normalisers are evaluated.
+PREDICTIONS: tuple[float, ...] = (-7.5, -2.0, -0.3, 0.0, 0.9, 3.0, 25.0)
+#: Predicted probabilities for the cross-entropy normalisers (away from 0 and 1 by 1e-6).
+PROBS: tuple[float, ...] = (1e-6, 0.01, 0.2, 0.5, 0.77, 0.999, 1 - 1e-6)
+
+
+def _identity_rtol(n_max: int, condition: float = 1.0) -> float:
+    """Tolerance of a sum-of-NLL-terms identity: both sides' rounding (module docstring)."""
+    return decisions.eps_tolerance(np.float64, condition, 2 * (n_max + OPS_PER_TERM))
+
+
+def _inputs(rng: np.random.Generator) -> tuple[int, float, np.ndarray, np.ndarray]:
+    """One randomised input: n in [1, N_MAX], a scale log-uniform in [0.5, 10], f and y."""
+    n = int(rng.integers(1, N_MAX + 1))
+    scale = float(np.exp(rng.uniform(math.log(0.5), math.log(10.0))))
+    f = rng.normal(0.0, 3.0, n)
+    return n, scale, f, f + scale * rng.standard_t(5, n)
+
+
+# ------------------------------------------------------------------------------------- REG-01
+
+
+@pytest.mark.claim("REG-01")
+def test_gaussian_nll_is_scaled_squared_error_plus_constant(mc):
+    """(n/2σ²)·MSE + (n/2) log(2πσ²) equals −Σ log N(y; f, σ²); n·log(2πσ²) does not."""
+    rng = mc.rng("inputs")
+    actual, wrong, expected = [], [], []
+    for _ in range(N_INPUTS):
+        n, sigma, f, y = _inputs(rng)
+        sse = n * float(losses.mse(y, f))
+        actual.append(sse / (2 * sigma ** 2) + 0.5 * n * math.log(2 * math.pi * sigma ** 2))
+        wrong.append(sse / (2 * sigma ** 2) + n * math.log(2 * math.pi * sigma ** 2))
+        expected.append(-float(np.sum(stats.norm.logpdf(y, f, sigma))))
+    rtol = _identity_rtol(N_MAX)
+    params = {"inputs": N_INPUTS, "n_max": N_MAX, "sigma_range": [0.5, 10.0],
+              **ref.oracle_versions()}
+    mc.record("NLL = Σ(y − f)²/(2σ²) + (n/2)·log(2πσ²) (with Σ(y − f)² = n·MSE)",
+              decisions.exact_close(actual, expected, rtol=rtol, n_inputs=N_INPUTS),
+              params=params, note="Reference: −Σ scipy.stats.norm.logpdf(y, f, σ).")
+    mc.record("control: the constant n·log(2πσ²) instead of (n/2)·log(2πσ²)",
+              decisions.exact_close(wrong, expected, rtol=rtol, n_inputs=N_INPUTS),
+              role="control", params=params)
+
+
+# ------------------------------------------------------------------------------------- REG-02
+
+
+def _gaussian_data(rng: np.random.Generator, n: int, p: int, sigma: float, sets: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))])
+    return X, X @ rng.uniform(-2, 2, p) + sigma * rng.normal(size=(sets, n))
+
+
+@pytest.mark.claim("REG-02")
+@pytest.mark.parametrize("n,p,sigma", [(30, 2, 0.5), (200, 4, 1.0), (1000, 6, 2.0)])
+def test_least_squares_is_gaussian_mle(mc, n, p, sigma):
+    """Least squares (own, statsmodels OLS) = numerical joint Gaussian MLE; LAD is not."""
+    sets = 4
+    X, y = _gaussian_data(mc.rng("data"), n, p, sigma, sets)
+    own = regression.gaussian_mle(X, y)
+    lad = regression.laplace_mle(X, y)
+    ols = [sm.OLS(y[b], X).fit() for b in range(sets)]
+    num = [ref.gaussian_mle_bfgs(X, y[b]) for b in range(sets)]
+    versions = ref.oracle_versions()
+    params = {"data_sets": sets, **versions}
+
+    ls_tol = max(ref.least_squares_tolerance(X, y[b], ols[b].params) for b in range(sets))
+    mc.record("own least squares (QR) equals statsmodels OLS",
+              decisions.exact_close(own.coef, np.array([o.params for o in ols]), rtol=0.0,
+                                    atol=ls_tol, n_inputs=sets),
+              params=params,
+              note=f"statsmodels {versions['statsmodels']}; tolerance: backward-error bound of "
+                   "two stable LS solvers (Higham 2002, Thm 20.3).")
+    mc.record("σ̂² = RSS/n (statsmodels ssr / nobs)",
+              decisions.exact_close(own.scale ** 2, np.array([o.ssr / n for o in ols]),
+                                    rtol=_identity_rtol(n, condition=float(np.linalg.cond(X))),
+                                    n_inputs=sets),
+              params=params)
+    bound = max(r.error_bound for r in num)
+    numerical = np.array([np.append(r.coef, r.scale) for r in num])
+    mc.record("(β̂_LS, √(RSS/n)) equals numerical maximisation of the Gaussian likelihood",
+              decisions.exact_close(np.column_stack([own.coef, own.scale]), numerical, rtol=0.0,
+                                    atol=bound, n_inputs=sets),
+              params={**params, "bfgs_error_bound": bound,
+                      "bfgs_max_grad": max(r.max_grad for r in num)},
+              note=f"scipy {versions['scipy']} BFGS in (β, log σ) from β = 0; tolerance = its a "
+                   "posteriori bound 2|∇|/λ_min (reference_fits.BFGS_BOUND_FACTOR).")
+    mc.record("control: the Laplace-likelihood β̂ (LAD) equals the Gaussian MLE",
+              decisions.exact_close(lad.coef, numerical[:, :p], rtol=0.0, atol=bound,
+                                    n_inputs=sets),
+              role="control", params={**params, "lad_failed": lad.n_failed})
+
+
+# ------------------------------------------------------------------------------------- REG-03
+
+
+@pytest.mark.claim("REG-03")
+def test_mae_is_laplace_nll(mc):
+    """(n/b)·MAE + n·log 2b equals −Σ log Laplace(y; f, b); the constant n·log b does not."""
+    rng = mc.rng("inputs")
+    actual, wrong, expected = [], [], []
+    for _ in range(N_INPUTS):
+        n, b, f, y = _inputs(rng)
+        sad = n * float(losses.mae(y, f))
+        actual.append(sad / b + n * math.log(2 * b))
+        wrong.append(sad / b + n * math.log(b))
+        expected.append(-float(np.sum(stats.laplace.logpdf(y, f, b))))
+    rtol = _identity_rtol(N_MAX)
+    params = {"inputs": N_INPUTS, "n_max": N_MAX, "b_range": [0.5, 10.0],
+              **ref.oracle_versions()}
+    mc.record("NLL = Σ|y − f|/b + n·log 2b (with Σ|y − f| = n·MAE)",
+              decisions.exact_close(actual, expected, rtol=rtol, n_inputs=N_INPUTS),
+              params=params, note="Reference: −Σ scipy.stats.laplace.logpdf(y, f, b).")
+    mc.record("control: the constant n·log b instead of n·log 2b",
+              decisions.exact_close(wrong, expected, rtol=rtol, n_inputs=N_INPUTS),
+              role="control", params=params)
+
+
+@pytest.mark.claim("REG-03")
+@pytest.mark.parametrize("n,p", [(51, 1), (101, 3), (401, 5)])
+def test_lad_is_laplace_mle(mc, n, p):
+    """LAD equals QuantReg(q=0.5) and the numerical Laplace MLE; for p = 1 it is the median."""
+    sets = 4
+    rng = mc.rng("data")
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))])
+    y = X @ rng.uniform(-2, 2, p) + 1.5 * rng.laplace(size=(sets, n))
+    own = regression.laplace_mle(X, y)
+    ls = regression.least_squares(X, y)
+    qr = [ref.quantreg_median(X, y[b]) for b in range(sets)]
+    num = [ref.laplace_mle_numerical(X, y[b]) for b in range(sets)]
+    versions = ref.oracle_versions()
+    params = {"data_sets": sets, "lad_failed": own.n_failed, **versions}
+
+    qr_tol = max(ref.quantreg_tolerance(X, y[b], own.coef[b]) for b in range(sets))
+    mc.record("own LAD equals statsmodels QuantReg(q=0.5)",
+              decisions.exact_close(own.coef, np.array([r.coef for r in qr]), rtol=0.0,
+                                    atol=qr_tol, n_inputs=sets),
+              params=params,
+              note=f"statsmodels {versions['statsmodels']} (p_tol {ref.QUANTREG_PTOL:g}); "
+                   "tolerance 2·1e-6·‖X_h⁻¹‖∞ + 1000·p_tol from QuantReg's hard-coded residual floor 1e-6 "
+                   "(reference_fits.quantreg_tolerance).")
+    mc.record("LAD β̂ equals the numerical maximiser of the Laplace likelihood in β",
+              decisions.exact_close(own.coef, np.array([r.coef for r in num]), rtol=0.0,
+                                    atol=ref.LP_ATOL, n_inputs=sets),
+              params=params,
+              note=f"scipy {versions['scipy']} linprog (HiGHS) on the profile likelihood, "
+                   "which is increasing in Σ|y − Xβ| for every b.")
+    mc.record("b̂ = mean|y − Xβ̂| equals the numerical maximiser of the likelihood in b",
+              decisions.exact_close(own.scale, np.array([r.scale for r in num]),
+                                    rtol=ref.SCALAR_RTOL, n_inputs=sets),
+              params=params, note="scipy minimize_scalar (bounded) on the NLL in log b.")
+    if p == 1:
+        mc.record("location model: the LAD / Laplace MLE is the sample median",
+                  decisions.exact_close(own.coef[:, 0], np.median(y, axis=1),
+                                        rtol=decisions.eps_tolerance(np.float64), n_inputs=sets),
+                  params=params, note="n odd: the median is unique.")
+    mc.record("control: least squares (for p = 1: the mean) equals the Laplace MLE"
+              if p == 1 else "control: least squares equals the Laplace MLE",
+              decisions.exact_close(ls.coef, np.array([r.coef for r in num]), rtol=0.0,
+                                    atol=ref.LP_ATOL, n_inputs=sets),
+              role="control", params=params)
+
+
+# ------------------------------------------------------------------------------------- REG-04
+
+
+def _median_variance(dist: stats.rv_continuous, n: int) -> float:
+    """Exact variance of the sample median of ``n`` (odd) draws of a symmetric ``dist``.
+
+    Integrates ``x^2`` against the density of the ``k = (n + 1)/2``-th order statistic,
+    ``f_k(x) = F^{k-1} (1 - F)^{n-k} f / B(k, n - k + 1)`` (David & Nagaraja 2003, *Order
+    Statistics*, §2.1), in log space; its mean is 0 by symmetry.
+    """
+    k = (n + 1) // 2
+    log_c = -special.betaln(k, n - k + 1)
+
+    def integrand(x: float) -> float:
+        return x * x * math.exp(log_c + (k - 1) * dist.logcdf(x) + (n - k) * dist.logsf(x)
+                                + dist.logpdf(x))
+
+    val, _ = integrate.quad(integrand, -3.0, 3.0, points=[0.0], limit=500, epsabs=0.0,
+                            epsrel=QUAD_EPSREL)
+    return val  # beyond |x| = 3 the integrand is below exp(-200) for n = 401
+
+
+NOISE = {
+    # name: (draw, var(mean)·n, reference law, ratio = Var(worse)/Var(better), margin)
+    "gaussian": (lambda rng, shape: rng.normal(size=shape), 1.0, stats.norm, math.pi / 2,
+                 MARGIN_GAUSSIAN),
+    "laplace": (lambda rng, shape: rng.laplace(size=shape), 2.0, stats.laplace, 2.0,
+                MARGIN_LAPLACE),
+}
+
+
+@pytest.mark.claim("REG-04")
+@pytest.mark.parametrize("noise", ["gaussian", "laplace"])
+def test_matching_loss_is_the_efficient_choice(mc, noise):
+    """On the same draws, the estimator matching the noise law wins by π/2 (Gaussian) or 2."""
+    draw, var_mean_n, law, limit, margin = NOISE[noise]
+    n = N_EFFICIENCY
+
+    def kernel(rng: np.random.Generator, size: int) -> np.ndarray:
+        e = draw(rng, (size, n))  # common random numbers: one draw feeds both estimators
+        return np.column_stack([e.mean(axis=1), np.median(e, axis=1)])
+
+    res = mc.simulate("mean-median", kernel, EFFICIENCY_REPS, n=n)
+    mean, median = res.stats[:, 0], res.stats[:, 1]
+    worse, better = (median, mean) if noise == "gaussian" else (mean, median)
+    est = mcse.variance_ratio(worse, better)
+    var_median = _median_variance(law, n)
+    exact = var_median / (var_mean_n / n) if noise == "gaussian" else (var_mean_n / n) / var_median
+    label = "Var(median)/Var(mean)" if noise == "gaussian" else "Var(mean)/Var(median)"
+    params = {"n": n, "limit": limit, "exact_at_n": exact, "margin": margin,
+              "scipy": ref.oracle_versions()["scipy"]}
+    mc.record(f"{label} at n = {n} equals its exact value {exact:.4f}",
+              decisions.z_test(est.value, est.mcse, exact, alpha=mc.alpha, n_reps=res.n_reps),
+              params=params, seed=res.seed, seconds=res.seconds,
+              note="Exact value: order-statistic quadrature (David & Nagaraja 2003).")
+    mc.record(f"{label} → {limit:.4g} (the matching loss is more efficient)",
+              decisions.equivalence(est.value, est.mcse, limit, margin, alpha=mc.alpha,
+                                    n_reps=res.n_reps),
+              params=params, seed=res.seed, seconds=0.0,
+              note=f"Margin {margin} covers the exact finite-n deviation {limit - exact:.4f} "
+                   "plus the CI half-width at the standard scale.")
+    mc.record("control: both estimators equally efficient (ratio → 1)",
+              decisions.equivalence(est.value, est.mcse, 1.0, margin, alpha=mc.alpha,
+                                    n_reps=res.n_reps),
+              role="control", params=params, seed=res.seed, seconds=0.0)
+
+
+# ------------------------------------------------------------------------------------- REG-05
+
+
+def _integral(g, f: float) -> tuple[float, float]:
+    """``∫ g(y) dy`` over the real line, split at ``f`` (kinks there); value and error."""
+    lo, e_lo = integrate.quad(g, -np.inf, f, epsabs=0.0, epsrel=QUAD_EPSREL, limit=200)
+    hi, e_hi = integrate.quad(g, f, np.inf, epsabs=0.0, epsrel=QUAD_EPSREL, limit=200)
+    return lo + hi, e_lo + e_hi
+
+
+def _normalisers(loss) -> tuple[np.ndarray, float]:
+    """``Z(f) = ∫ exp(-loss(y, f)) dy`` at every prediction, and the largest quadrature error."""
+    out = [_integral(lambda y, f=f: math.exp(-loss(y, f)), f) for f in PREDICTIONS]
+    z = np.array([v for v, _ in out])
+    err = max(e / v for v, e in out)
+    if err > QUAD_RTOL:
+        raise AssertionError(f"quadrature error estimate {err:.2e} exceeds QUAD_RTOL")
+    return z, err
+
+
+@pytest.mark.claim("REG-05")
+def test_exp_minus_loss_normalises_independently_of_prediction(mc):
+    """Σ_y or ∫exp(−ℓ(y, f))dy is constant in f for squared, absolute and CE; not for hinge."""
+    z_sq, err_sq = _normalisers(lambda y, f: (y - f) ** 2)
+    z_abs, err_abs = _normalisers(lambda y, f: abs(y - f))
+    grid = {"f": list(PREDICTIONS), "scipy": ref.oracle_versions()["scipy"]}
+    mc.record("squared loss: ∫exp(−(y − f)²)dy = √π for every f (Gaussian, σ² = 1/2)",
+              decisions.exact_close(z_sq, math.sqrt(math.pi), rtol=QUAD_RTOL),
+              params={**grid, "quad_rel_error": err_sq})
+    mc.record("absolute loss: ∫exp(−|y − f|)dy = 2 for every f (Laplace, b = 1)",
+              decisions.exact_close(z_abs, 2.0, rtol=QUAD_RTOL),
+              params={**grid, "quad_rel_error": err_abs})
+
+    q = np.array(PROBS)
+    z_bce = sum(np.exp(-losses.binary_cross_entropy(np.full_like(q, y), q)) for y in (0.0, 1.0))
+    # exp(-(-log q)) carries the log's error times |log q| plus its own: condition 1 + |log|.
+    cond = 1.0 + float(np.max(np.abs(np.log(np.concatenate([q, 1 - q])))))
+    mc.record("binary cross-entropy: Σ_{y∈{0,1}} exp(−CE(y, q)) = 1 for every q",
+              decisions.exact_close(z_bce, 1.0, rtol=decisions.eps_tolerance(
+                  np.float64, cond, 2 * ULPS + 2)),
+              params={"q": list(PROBS)})
+    qk = losses.softmax(mc.rng("categorical").normal(0.0, 3.0, size=(64, 5)))
+    z_cat = sum(np.exp(-losses.cross_entropy_onehot(np.full(64, k), qk)) for k in range(5))
+    cond = 1.0 + float(np.max(np.abs(np.log(qk))))
+    mc.record("categorical cross-entropy: Σ_k exp(−CE(e_k, q)) = 1 for every q (K = 5)",
+              decisions.exact_close(z_cat, 1.0, rtol=decisions.eps_tolerance(
+                  np.float64, cond, 2 * ULPS + 5), n_inputs=64),
+              params={"inputs": 64, "K": 5})
+
+    f = np.array(PREDICTIONS)
+    z_hinge = sum(np.exp(-np.maximum(0.0, 1.0 - y * f)) for y in (-1.0, 1.0))
+    mc.record("hinge loss: Σ_{y∈{−1,1}} exp(−max(0, 1 − y·f)) is the same for every f",
+              decisions.exact_close(z_hinge, z_hinge[PREDICTIONS.index(0.0)],
+                                    rtol=decisions.eps_tolerance(np.float64, 2.0, 2 * ULPS + 2)),
+              role="condition", params=grid,
+              note="Z(0) = 2/e but Z(f) → 1 as |f| → ∞: the hinge loss is not the negative "
+                   "log-likelihood of any model with a prediction-free normaliser.")
+    mc.record("control: exp(−(y − f)²) is already normalised (∫ = 1)",
+              decisions.exact_close(z_sq, 1.0, rtol=QUAD_RTOL), role="control", params=grid)
