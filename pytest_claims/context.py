@@ -76,10 +76,14 @@ class ClaimRun:
         """A generator on the stream of ``label`` (for randomised inputs of exact checks)."""
         return np.random.default_rng(self.seed(label, **params))
 
-    def simulate(self, label: str, kernel: Kernel, base_reps: int,
+    def simulate(self, label: str, kernel: Kernel, base_reps: int, *, min_reps: int = 64,
                  **params: Any) -> MonteCarloResult:
-        """Run ``kernel`` for ``reps(base_reps)`` replications on the stream of ``label``."""
-        return simulate(kernel, self.reps(base_reps), self.seed(label, **params),
+        """Run ``kernel`` for ``reps(base_reps, min_reps)`` replications on the stream of ``label``.
+
+        ``min_reps`` is the budget below which the check cannot decide (derived from the
+        precision its rule needs); small scales never go below it.
+        """
+        return simulate(kernel, self.reps(base_reps, min_reps), self.seed(label, **params),
                         chunk_reps=self.chunk_reps, backend=self.backend)
 
     def record(self, name: str, decision: Decision, *, role: Role = "literal",
