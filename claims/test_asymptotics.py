@@ -1,0 +1,713 @@
+"""ASY — large-sample properties of the MLE (ASY-01..04), on seven regular models.
+
+Models (:mod:`simulations.models`, true parameters in :data:`MODELS`): Bernoulli, Poisson,
+Exponential, Normal (μ, σ²), Gamma (shape, rate; numerical MLE), Cauchy location (numerical
+MLE, multimodal likelihood), logistic regression (IRLS). Every parameter component is checked.
+Counter-examples (:mod:`simulations.nonregular`) run through the *same* decision rules, where
+they must fail (role ``condition``) or be rejected (role ``control``).
+
+Sample sizes: the geometric grid :data:`N_GRID` = 50, 126, 316, 795, 2000 (ratio 40^(1/4)).
+It starts at 50 because below that the logistic MLE fails to exist with probability > 1e-4
+(complete separation: 0.36 % at n = 20) and the second-order terms of the Gamma-shape MSE
+(n·MSE·I ≈ 2.1 at n = 20) would dominate the slope; it stops at 2000 for the time budget.
+
+Replications, derived from the precision each rule needs
+---------------------------------------------------------
+Every stochastic check spends α = ``mc.alpha`` = 1e-6, so one-sided bounds use
+z_{1−α} = 4.75 and a "reliable" pass needs the interval edge plus 2.33 standard deviations
+(power 0.99) inside the margin. ``R`` is the number of replications at the standard scale.
+
+* ASY-01 slope (``R_GRID`` = 2048 per n): MCSE of the MSE is ``sqrt(Σ((e²−MSE)²)/(R(R−1)))``
+  (Morris et al. 2019, Table 6), so ``SE(log RMSE) = MCSE(MSE)/(2 MSE) ≈ sqrt((κ−1)/R)/2``
+  = 0.0156 for a normal error (kurtosis κ = 3). Weighted LS on the 5 points (Sxx = 8.5) gives
+  ``SE(slope)`` ≈ 0.0054 and an interval of ±0.026: 0.074 of the 0.1 margin is left for the
+  finite-n curvature.
+* ASY-01 tail rate (same runs, n = 2000): with k = 0 exceedances the Clopper-Pearson upper
+  bound is ``1 − α^(1/R)`` = 0.0067 < :data:`TAIL_MARGIN`.
+* ASY-02 (``R_COVERAGE`` = 16384 at n = 2000): the DKW radius is
+  ``sqrt(log(2/α)/(2R))`` = 0.021, so a pass needs D ≤ 0.079 (typical D ≈ 0.01). For the
+  coverage, the Clopper-Pearson half-width is ``4.75 sqrt(0.95·0.05/R)`` = 0.0081 and
+  ``2.33 sd`` = 0.004: a pass is reliable while |coverage − 0.95| ≤ 0.008. The boundary
+  case's coverage is exactly 0.975, and failing it needs ``p̂ − half-width > 0.97``:
+  ``R_BOUNDARY`` = 65536 gives half-width + 2.33 sd = 0.0043 < 0.005.
+* ASY-03 (``R_GRID``): ``n Var(θ̂) I`` is estimated with a control variate: the MLE's
+  linearisation ``L = (I⁻¹ S̄)_j`` (S̄ the mean score at the true θ) has ``E L² = (I⁻¹)_jj/n``
+  exactly, so ``Var̂ = mean(e²) − ē² − β (mean(L²) − (I⁻¹)_jj/n)`` (e = θ̂ − θ, β the
+  regression coefficient of ``u = e² − 2ē e`` on ``L²``; Glasserman 2004, §4.1) estimates
+  ``Var(θ̂)`` with O(1/R) bias and MCSE ``sd(u − β L²)/√R`` (delta method). For the MLE
+  ``e − L = O_p(1/n)``, so the MCSE of the ratio is ~0.003 at n = 2000 instead of
+  ``sqrt(2/R)`` = 0.03 (the plain estimate, MCSE ``sqrt((m₄ − S⁴)/R)``, is printed in each
+  note); for the controls β adapts (β ≈ 1/4 for Hodges) and the variance never grows. Where
+  the MLE is linear in the mean score (Bernoulli, Poisson, normal μ) ``e = L``: the bound is
+  attained at every n and the check verifies that the MLE *is* its linearisation; the
+  Poisson claim is also checked without the control variate, at every n.
+* ASY-04 (``R_INFO`` = 8192 replications of 64 observations): the relative MCSE of a mean
+  of squared scores is ``sqrt(CV²/(64 R))``, CV² ≤ 14 (σ² component of the normal), i.e.
+  ≤ 0.0052, so the detectable deviation 7.2·MCSE ≤ 0.037 < :data:`INFO_REL_DELTA`.
+
+Running time
+------------
+About 25 s on one unloaded core at ``--mc-scale standard`` (ASY-02 at n = 2000 with 16384
+replications dominates; the Cauchy and logistic MLEs are the costly estimators). At
+``--mc-scale full`` (8× replications) expect about 3.5 minutes; ``smoke`` takes ~4 s but,
+with 1/8 of the replications, several limit checks are then inconclusive by design.
+
+References
+----------
+Lehmann, E. L. & Casella, G. (1998). *Theory of Point Estimation*, 2nd ed., ch. 6.
+van der Vaart, A. W. (1998). *Asymptotic Statistics*, ch. 5 and 8.
+Neyman, J. & Scott, E. L. (1948). Econometrica 16(1), 1-32.
+Morris, T. P., White, I. R. & Crowther, M. J. (2019). Statistics in Medicine 38(11), 2074-2102.
+Glasserman, P. (2004). *Monte Carlo Methods in Financial Engineering*, Springer, §4.1.
+Brown, L. D., Cai, T. T. & DasGupta, A. (2001). Interval estimation for a binomial proportion.
+Statistical Science 16(2), 101-133.
+McKean, J. W. & Schrader, R. M. (1984). A comparison of methods for studentizing the sample
+median. Communications in Statistics - Simulation and Computation 13(6), 751-773.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from simulations import decisions, mcse
+from simulations.models import (Bernoulli, CauchyLocation, Exponential, Gamma,
+                                LogisticRegression, Model, Normal, Poisson)
+from simulations.nonregular import (MEDIAN_EFFICIENCY_LIMIT, BoundaryNormal, NeymanScott,
+                                    UniformScale, cauchy_sample_mean, gamma_mom_shape,
+                                    gamma_mom_shape_avar, hodges, hodges_limit_variance,
+                                    sample_median)
+
+#: The models and their true parameters.
+MODELS: dict[str, Model] = {
+    "bernoulli": Bernoulli(p=0.3),
+    "poisson": Poisson(lam=3.0),
+    "exponential": Exponential(rate=2.0),
+    "normal": Normal(mu=1.0, sigma2=4.0),
+    "gamma": Gamma(shape=2.0, rate=1.5),
+    "cauchy": CauchyLocation(loc=0.5),
+    "logistic": LogisticRegression(beta=(-0.5, 1.0)),
+}
+MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
+
+#: Geometric grid of sample sizes, 50 .. 2000.
+N_GRID: tuple[int, ...] = tuple(int(round(50 * 40 ** (k / 4))) for k in range(5))
+N_MAX: int = N_GRID[-1]
+
+#: Replications per grid point (see the module docstring for the derivations).
+R_GRID: int = 2048
+#: Replications of ASY-02 at ``N_MAX`` (coverage needs them; the KS rule is then generous).
+R_COVERAGE: int = 16384
+#: Replications of the boundary counter-example's coverage (exactly 0.975 at every n).
+R_BOUNDARY: int = 65536
+#: ASY-04: replications, each the mean over ``INFO_OBS`` observations.
+R_INFO: int = 8192
+INFO_OBS: int = 64
+
+#: Slope margin. MSE_n = (I⁻¹/n)(1 + c/n + O(n⁻²)) for the MLE (second-order expansion);
+#: on N_GRID the fitted slope of log RMSE then moves by ≈ −0.0022·c for c ≤ 20 (second-order
+#: bias and variance; c ≈ 15-20 for the Gamma shape at a = 2, less elsewhere): at most 0.045.
+#: The margin is about twice that, and leaves room for the ±0.026 interval.
+SLOPE_MARGIN: float = 0.1
+#: ASY-01 tail event |θ̂ − θ| > ε with ε = this many asymptotic SDs at N_MAX (P ≈ 6e-5 for a
+#: normal law): a fixed ε, so P(|θ̂ − θ| > ε) → 0 is consistency itself.
+TAIL_EPS_SD: float = 4.0
+#: Largest tail probability accepted at N_MAX: 300 times the normal value 6.3e-5, to allow
+#: heavier-than-normal finite-n tails, and 3 times the Clopper-Pearson bound at k = 0.
+TAIL_MARGIN: float = 0.02
+#: Kolmogorov-distance margin at N_MAX. Berry-Esseen for the linearised estimator gives
+#: 0.4748 ρ/(σ³√n) ≤ 0.033 at n = 2000 (ρ/σ³ ≤ 3.1 for these influence functions: normal σ²
+#: and Gamma components), and the nonlinear remainder adds O(1/√n) terms of similar size;
+#: 0.1 covers their sum with room for the DKW radius.
+KS_MARGIN: float = 0.1
+#: Wald coverage margin at N_MAX: coverage error is O(1/n) for continuous models, and the
+#: lattice oscillation of the Bernoulli (p = 0.3) Wald interval is ≤ φ(1.96)/√(npq) ≈ 0.003
+#: at n = 2000 (Brown, Cai & DasGupta 2001); 0.02 covers both and the 0.012 of MC precision.
+COVERAGE_MARGIN: float = 0.02
+#: Efficiency margin: n·Var·I = 1 + c/n with c ≤ 20 here, i.e. ≤ 0.01 at n = 2000, plus the
+#: ±0.015 interval of the control-variate estimate.
+EFF_MARGIN: float = 0.05
+#: ASY-04: a z-test pass must rule out relative deviations of 5 % of √(I_jj I_kk).
+INFO_REL_DELTA: float = 0.05
+WALD_LEVEL: float = 0.95
+Z_WALD: float = float(special.ndtri(0.5 + WALD_LEVEL / 2))
+#: Points of the ECDF figures (quantiles of the standardised MLE).
+FIGURE_POINTS: int = 60
+
+
+# ----------------------------------------------------------------------------------------------
+# kernels (plain callables kernel(rng, size): the engine calls them per 512-replication block)
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _MLE:
+    """θ̂ of ``size`` replications of ``n`` observations: ``(size, p)``."""
+
+    model: Model
+    n: int
+
+    def __call__(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.model.mle(self.model.draw(rng, size, self.n))
+
+
+@dataclass(frozen=True)
+class _Wald:
+    """θ̂ and its Wald standard error ``sqrt(diag I⁻¹(θ̂) / n)``: ``(size, 2, p)``."""
+
+    model: Model
+    n: int
+
+    def __call__(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        est = self.model.mle(self.model.draw(rng, size, self.n))
+        var = np.diagonal(self.model.inverse_information(est), axis1=-2, axis2=-1)
+        return np.stack([est, np.sqrt(var / self.n)], axis=1)
+
+
+def _linearisation(model: Model, data: Any) -> np.ndarray:
+    """``I⁻¹ S̄`` at the true θ, one row per replication: ``(size, p)``."""
+    sbar = model.score(data).mean(axis=-2)
+    return sbar @ model.inverse_information().T
+
+
+@dataclass(frozen=True)
+class _Efficiency:
+    """Error ``e = θ̂ − θ`` of an estimator and the MLE's linearisation ``L``: ``(size, 2, p)``.
+
+    ``estimator(data)`` defaults to the MLE; others return ``(size,)`` or ``(size, p)``.
+    """
+
+    model: Model
+    n: int
+    estimator: Callable[[Any], np.ndarray] | None = None
+
+    def __call__(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        data = self.model.draw(rng, size, self.n)
+        est = self.model.mle(data) if self.estimator is None else self.estimator(data)
+        est = np.broadcast_to(np.asarray(est).reshape(size, -1), (size, len(self.model.theta)))
+        return np.stack([est - self.model.theta, _linearisation(self.model, data)], axis=1)
+
+
+# ----------------------------------------------------------------------------------------------
+# summaries
+# ----------------------------------------------------------------------------------------------
+
+def _require_finite(est: np.ndarray, what: str, n: int) -> None:
+    bad = int(np.count_nonzero(~np.isfinite(est)))
+    assert bad == 0, (f"{what}: the estimate does not exist in {bad} replication(s) at n = {n} "
+                      "(e.g. separation); the grid must start where it exists.")
+
+
+def _log_rmse(errors: np.ndarray) -> tuple[float, float]:
+    """log RMSE and its SE ``MCSE(MSE) / (2 MSE)`` (delta method on Morris et al.'s MCSE)."""
+    m = mcse.mse(errors, 0.0)
+    return 0.5 * math.log(m.value), 0.5 * m.mcse / m.value
+
+
+def _log_mdae(errors: np.ndarray) -> tuple[float, float]:
+    """log median absolute error and its SE by the McKean-Schrader (1984) order statistics.
+
+    ``SE(median) = (a_(R−k+1) − a_(k)) / (2 z)`` with ``k = round(R/2 − z√R/2)``,
+    ``z = z_{0.975}``: distribution free, valid where the mean square does not exist.
+    """
+    a = np.sort(np.abs(errors))
+    r = a.size
+    z = float(special.ndtri(0.975))
+    k = int(round(r / 2 - z * math.sqrt(r) / 2))
+    med = float(np.median(a))
+    se = (a[r - k] - a[k - 1]) / (2 * z)
+    return math.log(med), se / med
+
+
+def _efficiency(e: np.ndarray, lin: np.ndarray, avar: float, n: int) -> tuple[float, float]:
+    """``n Var(θ̂) / avar`` with the score control variate, and its MCSE (module docstring).
+
+    ``Var̂ = mean(e²) − ē² − β (mean(L²) − avar/n)`` with the regression coefficient
+    ``β = Cov(u, L²) / Var(L²)``, ``u = e² − 2ē e`` (Glasserman 2004, §4.1); MCSE
+    ``sd(u − β L²) / √R``.
+    """
+    r = e.size
+    ebar = e.mean()
+    u = e * e - 2.0 * ebar * e
+    v = lin * lin
+    vc = v - v.mean()
+    beta = float(np.dot(u - u.mean(), vc) / np.dot(vc, vc))
+    var = np.mean(e * e) - ebar ** 2 - beta * (v.mean() - avar / n)
+    psi = u - beta * v
+    return n * var / avar, n * psi.std(ddof=1) / math.sqrt(r) / avar
+
+
+def _plain_efficiency(e: np.ndarray, avar: float, n: int) -> tuple[float, float]:
+    """``n S² / avar`` without the control variate; MCSE ``sqrt((m₄ − S⁴)/R)`` for S²."""
+    d = e - e.mean()
+    s2 = float(np.mean(d * d)) * e.size / (e.size - 1)
+    m4 = float(np.mean(d ** 4))
+    return n * s2 / avar, n * math.sqrt(max(m4 - s2 * s2, 0.0) / e.size) / avar
+
+
+def _cp(k: int, r: int, alpha: float) -> tuple[float, float]:
+    """Clopper-Pearson interval with each end a one-sided 1 − α bound (as the rule uses)."""
+    ci = stats.binomtest(k, r).proportion_ci(confidence_level=1 - 2 * alpha, method="exact")
+    return float(ci.low), float(ci.high)
+
+
+def _ecdf_figure(z: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray],
+                 ppf: Callable[[np.ndarray], np.ndarray], eps: float, title: str, xlabel: str,
+                 ref_label: str) -> dict:
+    """ECDF with its DKW band against the reference CDF, at ≤ ``FIGURE_POINTS`` points.
+
+    The points are quantiles of the sample and of the reference law (half each), so that a
+    degenerate or atomic sample is drawn against the whole range of the reference.
+    """
+    zs = np.sort(z)
+    levels = (np.arange(FIGURE_POINTS // 2) + 0.5) / (FIGURE_POINTS // 2)
+    x = np.unique(np.concatenate([np.quantile(zs, levels), ppf(levels)]))
+    y = np.searchsorted(zs, x, side="right") / zs.size
+    return {"kind": "ecdf", "title": title, "xlabel": xlabel, "ylabel": "CDF",
+            "xscale": "linear", "yscale": "linear",
+            "series": [{"label": f"ECDF (R = {zs.size}) with DKW band ±{eps:.3f}",
+                        "x": x, "y": y, "lo": np.clip(y - eps, 0, 1),
+                        "hi": np.clip(y + eps, 0, 1)}],
+            "reference": [{"label": ref_label, "x": x, "y": cdf(x)}]}
+
+
+def _exp_ppf(q: np.ndarray) -> np.ndarray:
+    """Quantiles of Exp(1)."""
+    return -np.log1p(-q)
+
+
+def _theta_of(model: Model, j: int) -> float:
+    return float(model.theta[j])
+
+
+# ----------------------------------------------------------------------------------------------
+# ASY-01 consistency
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.claim("ASY-01")
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_mle_is_consistent(mc, name):
+    """RMSE of every MLE component falls as n^(−1/2) and P(|θ̂−θ| > ε) vanishes at n = 2000."""
+    model = MODELS[name]
+    avar = np.diagonal(model.inverse_information())
+    runs = {n: mc.simulate("mle", _MLE(model, n), R_GRID, n=n) for n in N_GRID}
+    for n, res in runs.items():
+        _require_finite(res.stats, model.name, n)
+    seconds = sum(r.seconds for r in runs.values())
+    last = runs[N_MAX]
+    logn = np.log(N_GRID)
+    for j, pname in enumerate(model.param_names):
+        theta = _theta_of(model, j)
+        pairs = [_log_rmse(runs[n].stats[:, j] - theta) for n in N_GRID]
+        y, se = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+        dec = decisions.slope(logn, y, target=-0.5, margin=SLOPE_MARGIN, alpha=mc.alpha,
+                              y_se=se, scale="known")
+        zc = float(special.ndtri(1 - mc.alpha))
+        fig = {"kind": "line", "title": f"{model.name}: RMSE of {pname}̂ vs n",
+               "xlabel": "n", "ylabel": "RMSE", "xscale": "log", "yscale": "log",
+               "series": [{"label": "MLE (band: 1−α interval)", "x": list(N_GRID),
+                           "y": np.exp(y), "lo": np.exp(y - zc * se), "hi": np.exp(y + zc * se)}],
+               "reference": [{"label": "slope −1/2: √(I⁻¹/n)", "x": list(N_GRID),
+                              "y": np.sqrt(avar[j] / np.array(N_GRID))}]}
+        params = {"model": name, "parameter": pname, "theta": theta, "n_grid": list(N_GRID)}
+        mc.record(f"{model.name}: slope of log RMSE({pname}̂) on log n is −1/2", dec,
+                  params=params, seed=last.seed, seconds=seconds, figure=fig,
+                  note=f"Weighted LS over n = {list(N_GRID)}, {R_GRID} replications each; "
+                       f"streams 'mle' keyed by n (seed shown: n = {N_MAX}).")
+        eps = TAIL_EPS_SD * math.sqrt(avar[j] / N_MAX)
+        k = int(np.count_nonzero(np.abs(last.stats[:, j] - theta) > eps))
+        mc.record(f"{model.name}: P(|{pname}̂ − {pname}| > {eps:.3g}) ≈ 0 at n = {N_MAX}",
+                  decisions.binomial_rate(k, last.n_reps, 0.0, alpha=mc.alpha,
+                                          margin=TAIL_MARGIN),
+                  params={**params, "n": N_MAX, "eps": eps}, seed=last.seed, seconds=0.0,
+                  note=f"ε = {TAIL_EPS_SD:g} asymptotic SDs at n = {N_MAX}.")
+
+
+@dataclass(frozen=True)
+class _CauchyMeanAndMLE:
+    """Sample mean and MLE of the same Cauchy samples: ``(size, 2)``."""
+
+    model: CauchyLocation
+    n: int
+
+    def __call__(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        data = self.model.draw(rng, size, self.n)
+        return np.stack([cauchy_sample_mean(data), self.model.mle(data)[:, 0]], axis=1)
+
+
+@pytest.mark.claim("ASY-01")
+def test_inconsistent_counterexamples(mc):
+    """Neyman–Scott σ̂² and the Cauchy sample mean fail the same slope and tail rules."""
+    logn = np.log(N_GRID)
+    zc = float(special.ndtri(1 - mc.alpha))
+    # Neyman-Scott: the RMSE plateaus at σ²/2.
+    ns = NeymanScott(sigma2=1.0)
+    runs = {n: mc.simulate("neyman-scott", lambda rng, size, n=n: ns.mle(ns.draw(rng, size, n)),
+                           R_GRID, n=n) for n in N_GRID}
+    pairs = [_log_rmse(runs[n].stats - ns.sigma2) for n in N_GRID]
+    y, se = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    fig = {"kind": "line", "title": "Neyman–Scott: RMSE of σ̂²_MLE vs n (σ² = 1)",
+           "xlabel": "n (pairs)", "ylabel": "RMSE", "xscale": "log", "yscale": "log",
+           "series": [{"label": "σ̂²_MLE (band: 1−α interval)", "x": list(N_GRID),
+                       "y": np.exp(y), "lo": np.exp(y - zc * se), "hi": np.exp(y + zc * se)}],
+           "reference": [{"label": "plateau σ²/2", "x": list(N_GRID), "y": [0.5] * len(N_GRID)},
+                         {"label": "slope −1/2", "x": list(N_GRID),
+                          "y": np.sqrt(2.0 / np.array(N_GRID))}]}
+    last = runs[N_MAX]
+    mc.record("Neyman–Scott: slope of log RMSE(σ̂²) on log n is −1/2",
+              decisions.slope(logn, y, target=-0.5, margin=SLOPE_MARGIN, alpha=mc.alpha,
+                              y_se=se, scale="known"),
+              role="condition", params={"case": "neyman-scott", "n_grid": list(N_GRID)},
+              seed=last.seed, seconds=sum(r.seconds for r in runs.values()), figure=fig,
+              note="n pairs, each with its own mean: the number of parameters grows with n and "
+                   "σ̂² → σ²/2 (Neyman & Scott 1948).")
+    # ε: 4 SDs of an efficient estimator of σ² from 2n observations with known means.
+    eps = TAIL_EPS_SD * math.sqrt(2 * ns.sigma2 ** 2 / (2 * N_MAX))
+    k = int(np.count_nonzero(np.abs(last.stats - ns.sigma2) > eps))
+    mc.record(f"Neyman–Scott: P(|σ̂² − σ²| > {eps:.3g}) ≈ 0 at n = {N_MAX}",
+              decisions.binomial_rate(k, last.n_reps, 0.0, alpha=mc.alpha, margin=TAIL_MARGIN),
+              role="condition", params={"case": "neyman-scott", "n": N_MAX, "eps": eps},
+              seed=last.seed, seconds=0.0)
+    # Cauchy: the sample mean never concentrates; the MLE does. E[x̄²] = ∞, so the error is
+    # measured by the median absolute error, for both estimators of the same samples.
+    model = MODELS["cauchy"]
+    runs = {n: mc.simulate("cauchy-mean-mle", _CauchyMeanAndMLE(model, n), R_GRID, n=n)
+            for n in N_GRID}
+    last = runs[N_MAX]
+    seconds = sum(r.seconds for r in runs.values())
+    series = []
+    for col, label, role in ((1, "MLE", "literal"), (0, "sample mean", "condition")):
+        pairs = [_log_mdae(runs[n].stats[:, col] - model.loc) for n in N_GRID]
+        y, se = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+        series.append({"label": f"{label} (band: 1−α interval)", "x": list(N_GRID),
+                       "y": np.exp(y), "lo": np.exp(y - zc * se), "hi": np.exp(y + zc * se)})
+        mc.record(f"Cauchy location, {label}: slope of log median |error| on log n is −1/2",
+                  decisions.slope(logn, y, target=-0.5, margin=SLOPE_MARGIN, alpha=mc.alpha,
+                                  y_se=se, scale="known"),
+                  role=role, params={"case": "cauchy", "estimator": label,
+                                     "n_grid": list(N_GRID)},
+                  seed=last.seed, seconds=seconds if col == 1 else 0.0,
+                  note="Median absolute error (McKean–Schrader SE): the RMSE of the Cauchy "
+                       "sample mean is infinite at every n.")
+    mc.attach_figure({"kind": "line", "title": "Cauchy location: median |error| vs n",
+                      "xlabel": "n", "ylabel": "median |θ̂ − θ|", "xscale": "log",
+                      "yscale": "log", "series": series,
+                      "reference": [{"label": "slope −1/2 (MLE: 0.674·√(2/n))",
+                                     "x": list(N_GRID),
+                                     "y": 0.6745 * np.sqrt(2.0 / np.array(N_GRID))}]})
+    eps = TAIL_EPS_SD * math.sqrt(2.0 / N_MAX)
+    k = int(np.count_nonzero(np.abs(last.stats[:, 0] - model.loc) > eps))
+    mc.record(f"Cauchy sample mean: P(|x̄ − θ| > {eps:.3g}) ≈ 0 at n = {N_MAX}",
+              decisions.binomial_rate(k, last.n_reps, 0.0, alpha=mc.alpha, margin=TAIL_MARGIN),
+              role="condition", params={"case": "cauchy", "estimator": "sample mean",
+                                        "n": N_MAX, "eps": eps},
+              seed=last.seed, seconds=0.0,
+              note=f"x̄ is Cauchy(θ, 1) for every n: P = 1 − (2/π) arctan(ε) = "
+                   f"{1 - 2 / math.pi * math.atan(eps):.3f}.")
+
+
+# ----------------------------------------------------------------------------------------------
+# ASY-02 asymptotic normality
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.claim("ASY-02")
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_mle_is_asymptotically_normal(mc, name):
+    """√(nI)(θ̂−θ) is within the KS margin of N(0,1) and Wald coverage within 0.95 ± margin."""
+    model = MODELS[name]
+    theta = model.theta
+    avar = np.diagonal(model.inverse_information())
+    runs = {n: mc.simulate("wald", _Wald(model, n), R_COVERAGE if n == N_MAX else R_GRID, n=n)
+            for n in N_GRID}
+    for n, res in runs.items():
+        _require_finite(res.stats, model.name, n)
+    last = runs[N_MAX]
+    for j, pname in enumerate(model.param_names):
+        params = {"model": name, "parameter": pname, "theta": float(theta[j]), "n": N_MAX}
+        z = (last.stats[:, 0, j] - theta[j]) * math.sqrt(N_MAX / avar[j])
+        dec = decisions.dkw_kolmogorov(z, special.ndtr, alpha=mc.alpha, margin=KS_MARGIN)
+        eps = dec.ci[1] - dec.estimate
+        mc.record(f"{model.name}: Kolmogorov distance of √(nI)({pname}̂ − {pname}) to N(0,1) "
+                  f"at n = {N_MAX}", dec, params=params, seed=last.seed, seconds=last.seconds,
+                  figure=_ecdf_figure(z, special.ndtr, special.ndtri, eps,
+                                      f"{model.name}: standardised {pname}̂, n = {N_MAX}",
+                                      "√(n I) (θ̂ − θ)", "Φ (N(0, 1))"))
+        covered = {}
+        for n in N_GRID:
+            est, se = runs[n].stats[:, 0, j], runs[n].stats[:, 1, j]
+            covered[n] = int(np.count_nonzero(np.abs(est - theta[j]) <= Z_WALD * se))
+        cps = [_cp(covered[n], runs[n].n_reps, mc.alpha) for n in N_GRID]
+        cover = [covered[n] / runs[n].n_reps for n in N_GRID]
+        lo, hi = [c[0] for c in cps], [c[1] for c in cps]
+        mc.record(f"{model.name}: coverage of the 95 % Wald interval for {pname} at n = {N_MAX}",
+                  decisions.binomial_rate(covered[N_MAX], last.n_reps, WALD_LEVEL,
+                                          alpha=mc.alpha,
+                                          margin=COVERAGE_MARGIN),
+                  params=params, seed=last.seed, seconds=sum(r.seconds for r in runs.values()),
+                  figure={"kind": "line", "title": f"{model.name}: Wald coverage for {pname}",
+                          "xlabel": "n", "ylabel": "coverage", "xscale": "log",
+                          "yscale": "linear",
+                          "series": [{"label": "θ̂ ± 1.96·√(I(θ̂)⁻¹/n) (band: 1−2α CP)",
+                                      "x": list(N_GRID), "y": cover, "lo": lo, "hi": hi}],
+                          "reference": [{"label": "0.95", "x": list(N_GRID),
+                                         "y": [WALD_LEVEL] * len(N_GRID)}]},
+                  note=f"Replications: {R_GRID} per n below {N_MAX}, {R_COVERAGE} at {N_MAX}.")
+
+
+@pytest.mark.claim("ASY-02")
+def test_uniform_scale_is_not_asymptotically_normal(mc):
+    """Uniform(0,θ): the √n law is degenerate (KS and coverage rules fail); n(θ−θ̂)/θ → Exp(1)."""
+    model = UniformScale(theta=1.0)
+    res = mc.simulate("uniform", lambda rng, size: model.mle(model.draw(rng, size, N_MAX)),
+                      R_COVERAGE, n=N_MAX)
+    est = res.stats
+    params = {"case": "uniform(0, θ)", "theta": model.theta, "n": N_MAX}
+    z = (est - model.theta) * math.sqrt(N_MAX * model.naive_information)
+    dec = decisions.dkw_kolmogorov(z, special.ndtr, alpha=mc.alpha, margin=KS_MARGIN)
+    mc.record(f"Uniform(0, θ): Kolmogorov distance of √(nI)(θ̂ − θ) to N(0,1) at n = {N_MAX}",
+              dec, role="condition", params=params, seed=res.seed, seconds=res.seconds,
+              figure=_ecdf_figure(z, special.ndtr, special.ndtri, dec.ci[1] - dec.estimate,
+                                  f"Uniform(0, θ): √(n/θ²)(θ̂ − θ), n = {N_MAX}",
+                                  "√(n I) (θ̂ − θ)", "Φ (N(0, 1))"),
+              note="The support depends on θ: θ̂ = max xᵢ is within O(1/n) of θ, so "
+                   "√n(θ̂ − θ) → 0, not a normal law. I = 1/θ² is E[score²].")
+    se = est / math.sqrt(N_MAX)  # I(θ̂)^(-1/2)/√n with the naive I = 1/θ²
+    k = int(np.count_nonzero(np.abs(est - model.theta) <= Z_WALD * se))
+    mc.record(f"Uniform(0, θ): coverage of the 95 % Wald interval at n = {N_MAX}",
+              decisions.binomial_rate(k, res.n_reps, WALD_LEVEL, alpha=mc.alpha,
+                                      margin=COVERAGE_MARGIN),
+              role="condition", params=params, seed=res.seed, seconds=0.0)
+    scaled = N_MAX * (model.theta - est) / model.theta
+    dec = decisions.dkw_kolmogorov(scaled, model.limit_cdf, alpha=mc.alpha, margin=KS_MARGIN)
+    mc.record(f"Uniform(0, θ): Kolmogorov distance of n(θ − θ̂)/θ to Exp(1) at n = {N_MAX}",
+              dec, role="corrected", params=params, seed=res.seed, seconds=0.0,
+              figure=_ecdf_figure(scaled, model.limit_cdf, _exp_ppf, dec.ci[1] - dec.estimate,
+                                  f"Uniform(0, θ): n(θ − θ̂)/θ, n = {N_MAX}", "n (θ − θ̂)/θ",
+                                  "Exp(1)"),
+              note="Exactly P(n(θ − θ̂)/θ > t) = (1 − t/n)ⁿ → e^(−t).")
+
+
+@pytest.mark.claim("ASY-02")
+def test_boundary_parameter_is_not_asymptotically_normal(mc):
+    """N(μ,1), μ ≥ 0, at μ = 0: √n μ̂ = max(Z, 0) fails the KS and coverage rules."""
+    model = BoundaryNormal(mu=0.0)
+    res = mc.simulate("boundary", lambda rng, size: model.mle(model.draw(rng, size, N_MAX)),
+                      R_BOUNDARY, n=N_MAX)
+    est = res.stats
+    params = {"case": "boundary μ = 0", "n": N_MAX}
+    z = est * math.sqrt(N_MAX)
+    dec = decisions.dkw_kolmogorov(z, special.ndtr, alpha=mc.alpha, margin=KS_MARGIN)
+    mc.record(f"Boundary μ = 0: Kolmogorov distance of √n(μ̂ − μ) to N(0,1) at n = {N_MAX}",
+              dec, role="condition", params=params, seed=res.seed, seconds=res.seconds,
+              figure=_ecdf_figure(z, special.ndtr, special.ndtri, dec.ci[1] - dec.estimate,
+                                  f"Boundary μ = 0: √n μ̂, n = {N_MAX}", "√n μ̂", "Φ (N(0, 1))"),
+              note="μ̂ = max(x̄, 0): half of the mass sits at 0 (Self & Liang 1987).")
+    k = int(np.count_nonzero(np.abs(est) <= Z_WALD / math.sqrt(N_MAX)))
+    mc.record(f"Boundary μ = 0: coverage of the 95 % Wald interval at n = {N_MAX}",
+              decisions.binomial_rate(k, res.n_reps, WALD_LEVEL, alpha=mc.alpha,
+                                      margin=COVERAGE_MARGIN),
+              role="condition", params=params, seed=res.seed, seconds=0.0,
+              note=f"Exact coverage Φ(1.96) = {model.wald_coverage_at_boundary():.4f} at every "
+                   "n: the interval covers 0 whenever x̄ < 1.96/√n.")
+    k0 = int(np.count_nonzero(est == 0.0))
+    mc.record("Boundary μ = 0: P(μ̂ = 0) = 1/2 (the limit law is ½δ₀ + ½ half-normal)",
+              decisions.binomial_rate(k0, res.n_reps, 0.5, alpha=mc.alpha),
+              role="corrected", params=params, seed=res.seed, seconds=0.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# ASY-03 asymptotic efficiency
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _EfficiencySeries:
+    """``n Var(θ̂) I`` with MCSE at every n of the grid, the plain estimate at ``N_MAX``."""
+
+    ratios: list[float]
+    ses: list[float]
+    plain: tuple[float, float]
+    last: Any
+    seconds: float
+
+    @property
+    def note(self) -> str:
+        """How the ratio was estimated, with the plain estimate for comparison."""
+        return (f"Var(θ̂) estimated with the mean score as a control variate "
+                f"(E[(I⁻¹S̄)²] = I⁻¹/n exactly), MCSE by the delta method; without it: "
+                f"{self.plain[0]:.4f} ± {self.plain[1]:.4f} at n = {N_MAX}.")
+
+
+def _efficiency_series(mc, label: str, model: Model, j: int, avar: float,
+                       estimator: Callable[[Any], np.ndarray] | None = None
+                       ) -> _EfficiencySeries:
+    """Run the efficiency kernel over the grid for component ``j``."""
+    ratios, ses, seconds, last = [], [], 0.0, None
+    for n in N_GRID:
+        res = mc.simulate(label, _Efficiency(model, n, estimator), R_GRID, n=n)
+        _require_finite(res.stats, label, n)
+        r, s = _efficiency(res.stats[:, 0, j], res.stats[:, 1, j], avar, n)
+        ratios.append(r)
+        ses.append(s)
+        seconds += res.seconds
+        last = res
+    plain = _plain_efficiency(last.stats[:, 0, j], avar, N_MAX)
+    return _EfficiencySeries(ratios, ses, plain, last, seconds)
+
+
+def _efficiency_figure(title: str, ratios: list[float], ses: list[float], z: float,
+                       limit: float | None = None) -> dict:
+    refs = [{"label": "Cramér–Rao bound (1)", "x": list(N_GRID), "y": [1.0] * len(N_GRID)}]
+    if limit is not None and limit != 1.0:
+        refs.append({"label": f"limit {limit:.3g}", "x": list(N_GRID),
+                     "y": [limit] * len(N_GRID)})
+    return {"kind": "line", "title": title, "xlabel": "n", "ylabel": "n·Var(θ̂)·I(θ)",
+            "xscale": "log", "yscale": "linear",
+            "series": [{"label": "Monte Carlo (band: 1−α interval)", "x": list(N_GRID),
+                        "y": ratios, "lo": [r - z * s for r, s in zip(ratios, ses)],
+                        "hi": [r + z * s for r, s in zip(ratios, ses)]}],
+            "reference": refs}
+
+
+@pytest.mark.claim("ASY-03")
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_mle_reaches_cramer_rao_bound(mc, name):
+    """n·Var(θ̂_j)·/(I⁻¹)_jj is within the margin of 1 at n = 2000, for every component."""
+    model = MODELS[name]
+    avar = np.diagonal(model.inverse_information())
+    z = float(special.ndtri(1 - mc.alpha))
+    for j, pname in enumerate(model.param_names):
+        es = _efficiency_series(mc, f"efficiency-{pname}", model, j, float(avar[j]))
+        mc.record(f"{model.name}: n·Var({pname}̂)/(I⁻¹)_{pname} → 1 (at n = {N_MAX})",
+                  decisions.equivalence(es.ratios[-1], es.ses[-1], 1.0, EFF_MARGIN,
+                                        alpha=mc.alpha, n_reps=es.last.n_reps),
+                  params={"model": name, "parameter": pname, "theta": _theta_of(model, j),
+                          "n": N_MAX},
+                  seed=es.last.seed, seconds=es.seconds,
+                  figure=_efficiency_figure(f"{model.name}: efficiency of {pname}̂",
+                                            es.ratios, es.ses, z),
+                  note=es.note)
+
+
+@pytest.mark.claim("ASY-03")
+def test_poisson_mle_attains_bound_at_every_n(mc):
+    """Var(x̄) = λ/n exactly: n·Var(x̄)·I = 1 at every n, by exact sums and by Monte Carlo."""
+    model = MODELS["poisson"]
+    lam = model.lam
+    for n in N_GRID:
+        mean = n * lam
+        k = np.arange(0, int(mean + 40 * math.sqrt(mean) + 40))
+        pmf = stats.poisson.pmf(k, mean)
+        var_sum = float(np.sum((k - mean) ** 2 * pmf))
+        ratio = n * (var_sum / n ** 2) / lam
+        # log pmf = k log m − m − log k! cancels terms of size ~k_max log k_max, which sets
+        # the condition number of each pmf value; the weighted sum adds a few roundings.
+        cond = float(k[-1] * math.log(k[-1]))
+        mc.record(f"n={n}: n·Var(x̄)·I = 1 by exact summation over the Poisson(nλ) pmf",
+                  decisions.exact_close(ratio, 1.0, rtol=decisions.eps_tolerance(
+                      np.float64, condition=cond, ops=8)), params={"n": n})
+        res = mc.simulate("poisson-variance", _MLE(model, n), R_GRID, n=n)
+        var = mcse.empirical_se(res.stats[:, 0])
+        # n Var I with Var = EmpSE², MCSE by the delta method: 2 EmpSE MCSE(EmpSE).
+        est, se = n * var.value ** 2 / lam, n * 2 * var.value * var.mcse / lam
+        mc.record(f"n={n}: Monte Carlo n·Var(x̄)·I = 1",
+                  decisions.z_test(est, se, 1.0, alpha=mc.alpha, n_reps=res.n_reps),
+                  params={"n": n}, seed=res.seed, seconds=res.seconds)
+
+
+@pytest.mark.claim("ASY-03")
+def test_inefficient_and_superefficient_estimators(mc):
+    """The median (→ π/2) and Gamma MoM shape are rejected; Hodges at θ = 0 beats the bound."""
+    z = float(special.ndtri(1 - mc.alpha))
+    cases = [
+        # (label, model, estimator, role, name, limit, note)
+        ("median", MODELS["normal"], sample_median, "control",
+         "control: sample median of a normal mean has n·Var·I → 1",
+         MEDIAN_EFFICIENCY_LIMIT,
+         "The median's asymptotic variance is (π/2)σ²/n: efficiency 2/π ≈ 0.64."),
+        ("gamma-mom", MODELS["gamma"], gamma_mom_shape, "control",
+         "control: Gamma method-of-moments shape has n·Var·I → 1",
+         gamma_mom_shape_avar(MODELS["gamma"].shape)
+         / float(MODELS["gamma"].inverse_information()[0, 0]),
+         "Limit 2a(a+1)·(aψ'(a) − 1)/a at a = 2 (delta method)."),
+        ("hodges", Normal(mu=0.0, sigma2=1.0), hodges, "condition",
+         "Hodges' estimator at θ = 0: n·Var·I → 1 (nothing beats the bound)",
+         hodges_limit_variance(0.0),
+         "x̄ if |x̄| ≥ n^(−1/4), else x̄/2: superefficient at θ = 0 (limit 1/4), so 'the MLE "
+         "has the smallest variance' holds only among regular estimators."),
+    ]
+    for label, model, estimator, role, name, limit, note in cases:
+        avar = float(model.inverse_information()[0, 0])
+        es = _efficiency_series(mc, label, model, 0, avar, estimator)
+        mc.record(f"{name} (at n = {N_MAX})",
+                  decisions.equivalence(es.ratios[-1], es.ses[-1], 1.0, EFF_MARGIN,
+                                        alpha=mc.alpha, n_reps=es.last.n_reps),
+                  role=role, params={"estimator": label, "n": N_MAX, "limit": limit},
+                  seed=es.last.seed, seconds=es.seconds,
+                  figure=_efficiency_figure(f"{model.name}: {label}", es.ratios, es.ses, z,
+                                            limit),
+                  note=f"{note} {es.note}")
+
+
+# ----------------------------------------------------------------------------------------------
+# ASY-04 Fisher information
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Information:
+    """Per replication, the means over ``INFO_OBS`` observations of s sᵀ and −∂²ℓ."""
+
+    model: Model
+
+    def __call__(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        data = self.model.draw(rng, size, INFO_OBS)
+        s = self.model.score(data)
+        outer = (s[..., :, None] * s[..., None, :]).mean(axis=1)
+        neg_h = -self.model.hessian(data).mean(axis=1)
+        return np.stack([outer, neg_h], axis=1)
+
+
+@pytest.mark.claim("ASY-04")
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_fisher_information_identity(mc, name):
+    """E[s sᵀ] = −E[∂²ℓ] = I(θ) entrywise (z-tests; exact where −∂²ℓ does not depend on x)."""
+    model = MODELS[name]
+    info = model.fisher_information()
+    # Entries of −∂²ℓ that do not depend on the observation are checked as identities.
+    probe = -model.hessian(model.draw(mc.rng("probe"), 1, 16))[0]
+    constant = np.ptp(probe, axis=0) == 0
+    res = mc.simulate("information", _Information(model), R_INFO)
+    for j in range(len(model.param_names)):
+        for k in range(j, len(model.param_names)):
+            target = float(info[j, k])
+            entry = f"{model.param_names[j]},{model.param_names[k]}"
+            req = INFO_REL_DELTA * math.sqrt(info[j, j] * info[k, k])
+            params = {"model": name, "entry": entry}
+            for w, what in ((0, "E[score·score]"), (1, "−E[∂²ℓ]")):
+                if w == 1 and constant[j, k]:
+                    dec = decisions.exact_close(probe[:, j, k], target,
+                                                rtol=decisions.eps_tolerance(np.float64, ops=4))
+                    mc.record(f"{model.name}: −∂²ℓ/∂θ∂θ [{entry}] = I (free of x)", dec,
+                              params=params, seed=mc.seed("probe"), seconds=0.0)
+                    continue
+                est = mcse.mean(res.stats[:, w, j, k])
+                mc.record(f"{model.name}: {what} [{entry}] = I [{entry}] = {target:.4g}",
+                          decisions.z_test(est.value, est.mcse, target, alpha=mc.alpha,
+                                           n_reps=res.n_reps, required_delta=req),
+                          params=params, seed=res.seed, seconds=res.seconds if w == 0 else 0.0,
+                          note=f"{res.n_reps} replications × {INFO_OBS} observations.")
+    if name == "poisson":
+        est = mcse.mean(res.stats[:, 0, 0, 0])
+        mc.record("control: E[score²] = 1/λ² (a wrong Fisher information)",
+                  decisions.z_test(est.value, est.mcse, 1.0 / model.lam ** 2, alpha=mc.alpha,
+                                   n_reps=res.n_reps),
+                  role="control", params={"model": name}, seed=res.seed, seconds=0.0)
+    if name == "normal":
+        est = mcse.mean(res.stats[:, 0, 1, 1])
+        mc.record("control: E[score_σ²²] = 1/σ⁴ (the factor 1/2 dropped)",
+                  decisions.z_test(est.value, est.mcse, 1.0 / model.sigma2 ** 2,
+                                   alpha=mc.alpha, n_reps=res.n_reps),
+                  role="control", params={"model": name}, seed=res.seed, seconds=0.0)
