@@ -49,8 +49,9 @@ Running time
 ------------
 About 25 s on one unloaded core at ``--mc-scale standard`` (ASY-02 at n = 2000 with 16384
 replications dominates; the Cauchy and logistic MLEs are the costly estimators). At
-``--mc-scale full`` (8× replications) expect about 3.5 minutes; ``smoke`` takes ~4 s but,
-with 1/8 of the replications, several limit checks are then inconclusive by design.
+``--mc-scale full`` (8× replications) expect about 3.5 minutes. The counts above are what the
+rules need to decide, so they are also the floor: ``smoke`` does not go below them (see
+:func:`_simulate`) and takes as long as ``standard``.
 
 References
 ----------
@@ -82,6 +83,12 @@ from simulations.nonregular import (MEDIAN_EFFICIENCY_LIMIT, BoundaryNormal, Ney
                                     UniformScale, cauchy_sample_mean, gamma_mom_shape,
                                     gamma_mom_shape_avar, hodges, hodges_limit_variance,
                                     sample_median)
+
+
+def _simulate(mc: Any, label: str, kernel: Any, reps: int, **params: Any) -> Any:
+    """``mc.simulate`` with the derived count as its floor: smaller scales cannot decide."""
+    return mc.simulate(label, kernel, reps, min_reps=reps, **params)
+
 
 #: The models and their true parameters.
 MODELS: dict[str, Model] = {
@@ -294,7 +301,7 @@ def test_mle_is_consistent(mc, name):
     """RMSE of every MLE component falls as n^(−1/2) and P(|θ̂−θ| > ε) vanishes at n = 2000."""
     model = MODELS[name]
     avar = np.diagonal(model.inverse_information())
-    runs = {n: mc.simulate("mle", _MLE(model, n), R_GRID, n=n) for n in N_GRID}
+    runs = {n: _simulate(mc, "mle", _MLE(model, n), R_GRID, n=n) for n in N_GRID}
     for n, res in runs.items():
         _require_finite(res.stats, model.name, n)
     seconds = sum(r.seconds for r in runs.values())
@@ -346,7 +353,7 @@ def test_inconsistent_counterexamples(mc):
     zc = float(special.ndtri(1 - mc.alpha))
     # Neyman-Scott: the RMSE plateaus at σ²/2.
     ns = NeymanScott(sigma2=1.0)
-    runs = {n: mc.simulate("neyman-scott", lambda rng, size, n=n: ns.mle(ns.draw(rng, size, n)),
+    runs = {n: _simulate(mc, "neyman-scott", lambda rng, size, n=n: ns.mle(ns.draw(rng, size, n)),
                            R_GRID, n=n) for n in N_GRID}
     pairs = [_log_rmse(runs[n].stats - ns.sigma2) for n in N_GRID]
     y, se = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
@@ -375,7 +382,7 @@ def test_inconsistent_counterexamples(mc):
     # Cauchy: the sample mean never concentrates; the MLE does. E[x̄²] = ∞, so the error is
     # measured by the median absolute error, for both estimators of the same samples.
     model = MODELS["cauchy"]
-    runs = {n: mc.simulate("cauchy-mean-mle", _CauchyMeanAndMLE(model, n), R_GRID, n=n)
+    runs = {n: _simulate(mc, "cauchy-mean-mle", _CauchyMeanAndMLE(model, n), R_GRID, n=n)
             for n in N_GRID}
     last = runs[N_MAX]
     seconds = sum(r.seconds for r in runs.values())
@@ -421,7 +428,7 @@ def test_mle_is_asymptotically_normal(mc, name):
     model = MODELS[name]
     theta = model.theta
     avar = np.diagonal(model.inverse_information())
-    runs = {n: mc.simulate("wald", _Wald(model, n), R_COVERAGE if n == N_MAX else R_GRID, n=n)
+    runs = {n: _simulate(mc, "wald", _Wald(model, n), R_COVERAGE if n == N_MAX else R_GRID, n=n)
             for n in N_GRID}
     for n, res in runs.items():
         _require_finite(res.stats, model.name, n)
@@ -462,7 +469,7 @@ def test_mle_is_asymptotically_normal(mc, name):
 def test_uniform_scale_is_not_asymptotically_normal(mc):
     """Uniform(0,θ): the √n law is degenerate (KS and coverage rules fail); n(θ−θ̂)/θ → Exp(1)."""
     model = UniformScale(theta=1.0)
-    res = mc.simulate("uniform", lambda rng, size: model.mle(model.draw(rng, size, N_MAX)),
+    res = _simulate(mc, "uniform", lambda rng, size: model.mle(model.draw(rng, size, N_MAX)),
                       R_COVERAGE, n=N_MAX)
     est = res.stats
     params = {"case": "uniform(0, θ)", "theta": model.theta, "n": N_MAX}
@@ -495,7 +502,7 @@ def test_uniform_scale_is_not_asymptotically_normal(mc):
 def test_boundary_parameter_is_not_asymptotically_normal(mc):
     """N(μ,1), μ ≥ 0, at μ = 0: √n μ̂ = max(Z, 0) fails the KS and coverage rules."""
     model = BoundaryNormal(mu=0.0)
-    res = mc.simulate("boundary", lambda rng, size: model.mle(model.draw(rng, size, N_MAX)),
+    res = _simulate(mc, "boundary", lambda rng, size: model.mle(model.draw(rng, size, N_MAX)),
                       R_BOUNDARY, n=N_MAX)
     est = res.stats
     params = {"case": "boundary μ = 0", "n": N_MAX}
@@ -547,7 +554,7 @@ def _efficiency_series(mc, label: str, model: Model, j: int, avar: float,
     """Run the efficiency kernel over the grid for component ``j``."""
     ratios, ses, seconds, last = [], [], 0.0, None
     for n in N_GRID:
-        res = mc.simulate(label, _Efficiency(model, n, estimator), R_GRID, n=n)
+        res = _simulate(mc, label, _Efficiency(model, n, estimator), R_GRID, n=n)
         _require_finite(res.stats, label, n)
         r, s = _efficiency(res.stats[:, 0, j], res.stats[:, 1, j], avar, n)
         ratios.append(r)
@@ -609,7 +616,7 @@ def test_poisson_mle_attains_bound_at_every_n(mc):
         mc.record(f"n={n}: n·Var(x̄)·I = 1 by exact summation over the Poisson(nλ) pmf",
                   decisions.exact_close(ratio, 1.0, rtol=decisions.eps_tolerance(
                       np.float64, condition=cond, ops=8)), params={"n": n})
-        res = mc.simulate("poisson-variance", _MLE(model, n), R_GRID, n=n)
+        res = _simulate(mc, "poisson-variance", _MLE(model, n), R_GRID, n=n)
         var = mcse.empirical_se(res.stats[:, 0])
         # n Var I with Var = EmpSE², MCSE by the delta method: 2 EmpSE MCSE(EmpSE).
         est, se = n * var.value ** 2 / lam, n * 2 * var.value * var.mcse / lam
@@ -679,7 +686,7 @@ def test_fisher_information_identity(mc, name):
     # Entries of −∂²ℓ that do not depend on the observation are checked as identities.
     probe = -model.hessian(model.draw(mc.rng("probe"), 1, 16))[0]
     constant = np.ptp(probe, axis=0) == 0
-    res = mc.simulate("information", _Information(model), R_INFO)
+    res = _simulate(mc, "information", _Information(model), R_INFO)
     for j in range(len(model.param_names)):
         for k in range(j, len(model.param_names)):
             target = float(info[j, k])
