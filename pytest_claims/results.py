@@ -165,6 +165,7 @@ def build_results(collector: Collector, catalogue: Mapping[str, Any], run: Mappi
         checks = [{**c, "test": s.nodeid} for s in states for c in s.checks]
         alphas += [float(c.get("alpha") or 0.0) for c in checks]
         entry = dict(info.to_json())
+        entry["source"] = entry["sources"][0] if entry["sources"] else None  # primary source
         verdict = claim_verdict(states)
         entry.update(verdict=verdict, verdict_matches=verdict == entry["expected_verdict"],
                      tests=[s.to_json() for s in states], checks=checks)
