@@ -1,13 +1,21 @@
 """``results.json`` (as a dict) -> the self-contained HTML report. A pure function: no clock, no
-environment, no file system beyond the package's own template; equal inputs give equal bytes.
+environment, no file system beyond the package's own templates; equal inputs give equal bytes.
 
 Every string from the results passes through Jinja's autoescape; the only markup marked safe is
-the SVG that :func:`reports.figures.figure_svg` draws from numbers (matplotlib escapes its text).
+the SVG drawn by :mod:`reports.figures` (matplotlib escapes its text) and the page's constant
+script. A Content-Security-Policy ``<meta>`` lets the page fetch nothing and run only that
+script (pinned by its SHA-256), so even a string that escaped escaping would stay inert.
+
+Claims whose tests attach no figure get overview figures derived from their checks
+(:mod:`reports.derived`); checks are grouped under the test that recorded them, each group headed
+by the command that reproduces it.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import json
 import math
 import re
@@ -18,14 +26,19 @@ from typing import Any, Mapping
 import jinja2
 from markupsafe import Markup
 
+from .derived import overview_figures, row_labels
 from .figures import figure_svg
 from .load import TEST_OUTCOMES, VERDICTS, validate_results
 
-__all__ = ["render", "fmt_num", "fmt_estimate", "fmt_interval", "fmt_seconds", "repro_command",
-           "claim_anchor"]
+__all__ = ["render", "fmt_num", "fmt_estimate", "fmt_interval", "fmt_seconds", "fmt_count",
+           "fmt_params", "repro_command", "claim_anchor", "VERDICT_MEANINGS", "ROLE_MEANINGS"]
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 TEMPLATE = "report.html.j2"
+CALIBRATION_TEMPLATE = "calibration.html.j2"
+#: The page's script: plain JavaScript without template tags, read verbatim (``.j2`` only so
+#: that the package data glob ships it).
+SCRIPT = "report.js.j2"
 
 
 def _slug(text: str) -> str:
@@ -130,6 +143,27 @@ def repro_command(nodeid: str, root_seed: int, scale: str) -> str:
 
 # -- the view model -----------------------------------------------------------------------------
 
+#: What each verdict means, for the reader (shown once at the top).
+VERDICT_MEANINGS: dict[str, str] = {
+    "supported": "every literal check passed and every negative control was rejected.",
+    "supported under conditions": "the statement holds, but only under an assumption the "
+                                  "document leaves out; a check with that assumption violated fails.",
+    "refuted as written": "the evidence contradicts the statement as the document writes it; "
+                          "the corrected statement is shown and checked.",
+    "inconclusive": "a check could not decide at this Monte Carlo budget, a negative control was "
+                    "not rejected, or a test broke before recording its evidence.",
+    "not run": "no test of the claim ran in this run (deselected, skipped or interrupted).",
+}
+#: What each role of a check means (legend of the checks tables).
+ROLE_MEANINGS: dict[str, str] = {
+    "literal": "the statement as the document writes it; should pass",
+    "refuted": "the document's words where they are false; should fail",
+    "corrected": "the correct statement; should pass",
+    "condition": "the omitted assumption violated; should fail",
+    "control": "a deliberately false variant (negative control); should be rejected",
+}
+
+
 def _figure(check: Mapping[str, Any], prefix: str) -> dict:
     """The SVG of a check's figure, or the reason it could not be drawn."""
     spec = check["figure"]
@@ -138,43 +172,84 @@ def _figure(check: Mapping[str, Any], prefix: str) -> dict:
     except Exception as exc:  # noqa: BLE001 - one bad figure must not cost the whole report
         svg, error = None, f"{type(exc).__name__}: {exc}".splitlines()[0]
     return {"svg": svg, "error": error, "title": spec.get("title") or check["name"],
-            "caption": check["name"]}
+            "caption": check["name"], "derived": False}
+
+
+def _check_view(c: Mapping[str, Any]) -> dict:
+    """One check, with its numbers preformatted for the table."""
+    return {
+        **c,
+        "estimate_text": fmt_estimate(c["estimate"], c["mcse"]),
+        "ci_text": fmt_interval(c["ci"]),
+        "target_text": fmt_num(c["target"]),
+        "margin_text": fmt_num(c["margin"], 3),
+        "alpha_text": fmt_num(c["alpha"], 3),
+        "delta_text": fmt_num(c["delta"], 3),
+        "reps_text": fmt_count(c["n_reps"]),
+        "seconds_text": fmt_seconds(c["seconds"]),
+        "params_text": fmt_params(c["params"]),
+        "seed_text": fmt_params(c["seed"]) if c["seed"] else "",
+    }
+
+
+def _test_view(t: Mapping[str, Any], run: Mapping[str, Any]) -> dict:
+    """One pytest item with its reproducing command."""
+    return {**t, "seconds_text": fmt_seconds(t["seconds"]),
+            "command": repro_command(t["nodeid"], run["root_seed"], run["scale"])}
+
+
+def _groups(claim: Mapping[str, Any], checks: list[dict], run: Mapping[str, Any]) -> list[dict]:
+    """The claim's checks grouped under the test that recorded them, in test order; every test
+    appears, with or without checks; checks naming no known test get a group of their own."""
+    by_test: dict[str | None, list[dict]] = {}
+    for c in checks:
+        by_test.setdefault(c["test"], []).append(c)
+    groups = []
+    for t in claim["tests"]:
+        groups.append({**_test_view(t, run), "known": True,
+                       "checks": by_test.pop(t["nodeid"], [])})
+    for nodeid, cs in by_test.items():
+        if nodeid is None:
+            groups.append({"nodeid": "", "outcome": "", "message": "", "seconds_text": "",
+                           "worker": None, "command": "", "known": False, "checks": cs})
+        else:
+            groups.append({**_test_view({"nodeid": nodeid, "outcome": "", "message": "",
+                                         "seconds": None, "worker": None}, run),
+                           "known": False, "checks": cs})
+    return groups
 
 
 def _claim_view(claim: Mapping[str, Any], index: int, run: Mapping[str, Any]) -> dict:
     """Everything the template shows for one claim, preformatted."""
-    checks = []
-    figures = []
-    for j, c in enumerate(claim["checks"]):
-        checks.append({
-            **c,
-            "estimate_text": fmt_estimate(c["estimate"], c["mcse"]),
-            "ci_text": fmt_interval(c["ci"]),
-            "target_text": fmt_num(c["target"]),
-            "margin_text": fmt_num(c["margin"], 3),
-            "alpha_text": fmt_num(c["alpha"], 3),
-            "delta_text": fmt_num(c["delta"], 3),
-            "reps_text": fmt_count(c["n_reps"]),
-            "seconds_text": fmt_seconds(c["seconds"]),
-            "params_text": fmt_params(c["params"]),
-            "seed_text": fmt_params(c["seed"]) if c["seed"] else "",
-        })
-        if c["figure"] is not None:
-            figures.append(_figure(c, f"f{index}-{j}-"))
+    checks = [_check_view(c) for c in claim["checks"]]
+    figures = [_figure(c, f"f{index}-{j}-") for j, c in enumerate(claim["checks"])
+               if c["figure"] is not None]
+    if not figures and claim["checks"]:
+        for fig in overview_figures(claim["id"], claim["checks"], f"f{index}-"):
+            figures.append({**fig, "svg": Markup(fig["svg"]) if fig["svg"] else None,
+                            "derived": True})
     controls = [c for c in claim["checks"] if c["control"]]
-    tests = [{**t, "seconds_text": fmt_seconds(t["seconds"]),
-              "command": repro_command(t["nodeid"], run["root_seed"], run["scale"])}
-             for t in claim["tests"]]
+    control_list = [{"label": label, "outcome": c["outcome"], "as_expected": c["as_expected"]}
+                    for c, label in zip(controls, row_labels(controls))]
+    outcomes = {o: sum(c["outcome"] == o for c in checks) for o in ("pass", "fail", "inconclusive")}
+    stochastic = [c for c in checks if c["alpha"]]
+    tests = [_test_view(t, run) for t in claim["tests"]]
     return {
         **claim,
         "anchor": claim_anchor(claim["id"]),
         "verdict_slug": _slug(claim["verdict"]),
         "expected_slug": _slug(claim["expected_verdict"]),
         "checks": checks,
+        "groups": _groups(claim, checks, run),
         "figures": figures,
         "tests": tests,
         "n_controls": len(controls),
         "n_controls_rejected": sum(c["outcome"] == "fail" for c in controls),
+        "control_list": control_list,
+        "outcome_counts": outcomes,
+        "n_unexpected": sum(not c["as_expected"] for c in checks),
+        "n_stochastic": len(stochastic),
+        "alpha_spent_text": fmt_num(sum(float(c["alpha"]) for c in stochastic), 3),
     }
 
 
@@ -201,6 +276,25 @@ def _failures(claims: list[dict], unclaimed: list[dict]) -> dict:
     }
 
 
+def _calibration_block(results: Mapping[str, Any]) -> Markup | None:
+    """The calibration section (``templates/calibration.html.j2``) when the run calibrated.
+
+    Rendered on its own, so that a malformed ``calibration`` object costs only this section.
+    """
+    calibration = results.get("calibration")
+    if not calibration:
+        return None
+    try:
+        html = _environment().get_template(CALIBRATION_TEMPLATE).render(calibration=calibration)
+    except Exception as exc:  # noqa: BLE001 - the claims must still render
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        html = str(Markup('<section id="calibration" aria-labelledby="calibration-h">'
+                          '<h2 id="calibration-h">Calibration</h2>'
+                          '<p class="bad">The calibration summary could not be shown: {}</p>'
+                          '</section>').format(message))
+    return Markup(html)
+
+
 def _context(results: dict) -> dict:
     """The template's context."""
     run = results["run"]
@@ -215,7 +309,12 @@ def _context(results: dict) -> dict:
             by_family[c["family"]] = fam
             families.append(fam)
         fam["claims"].append(c)
-    verdict_counts = [{"verdict": v, "slug": _slug(v), "count": sum(c["verdict"] == v for c in claims)}
+    for fam in families:
+        fam["verdict_counts"] = [{"verdict": v, "slug": _slug(v),
+                                  "count": sum(c["verdict"] == v for c in fam["claims"])}
+                                 for v in VERDICTS]
+    verdict_counts = [{"verdict": v, "slug": _slug(v), "count": sum(c["verdict"] == v for c in claims),
+                       "meaning": VERDICT_MEANINGS[v]}
                       for v in VERDICTS]
     test_keys = list(TEST_OUTCOMES) + sorted(k for k in run["tests"] if k not in TEST_OUTCOMES)
     test_counts = [{"outcome": k, "slug": _slug(k), "count": run["tests"].get(k, 0)} for k in test_keys]
@@ -229,7 +328,9 @@ def _context(results: dict) -> dict:
         },
         "wall_text": fmt_seconds(run["wall_seconds"]),
         "versions_list": [{"name": k, "version": v} for k, v in run["versions"].items()],
+        "commit_short": (run["git_commit"] or "")[:12],
     }
+    failures = _failures(results["claims"], results["unclaimed_tests"])
     return {
         "run": run_view,
         "claims": claims,
@@ -237,12 +338,28 @@ def _context(results: dict) -> dict:
         "verdicts": list(VERDICTS),
         "verdict_counts": verdict_counts,
         "test_counts": test_counts,
-        "failures": _failures(results["claims"], results["unclaimed_tests"]),
-        "unclaimed": [{**t, "seconds_text": fmt_seconds(t["seconds"]),
-                       "command": repro_command(t["nodeid"], run["root_seed"], run["scale"])}
-                      for t in results["unclaimed_tests"]],
+        "roles": ROLE_MEANINGS,
+        "failures": failures,
+        "unclaimed": [_test_view(t, run) for t in results["unclaimed_tests"]],
         "n_checks": sum(len(c["checks"]) for c in claims),
+        "n_figures": sum(len(c["figures"]) for c in claims),
+        "calibration": _calibration_block(results),
+        "script": Markup(_script()),
+        "csp": _content_security_policy(),
     }
+
+
+@functools.lru_cache(maxsize=1)
+def _script() -> str:
+    """The page's only script (filter and search); constant, so the CSP can pin its hash."""
+    return (TEMPLATE_DIR / SCRIPT).read_text(encoding="utf-8")
+
+
+def _content_security_policy() -> str:
+    """A policy that lets the page load nothing and run nothing but its own script."""
+    digest = base64.b64encode(hashlib.sha256(_script().encode("utf-8")).digest()).decode("ascii")
+    return ("default-src 'none'; style-src 'unsafe-inline'; "
+            f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
 
 
 @functools.lru_cache(maxsize=1)

@@ -15,7 +15,6 @@ import pytest
 
 from reports import ResultsError, load_results, render, validate_results, write_report
 from reports.__main__ import main
-from reports.render import claim_anchor, fmt_estimate, fmt_num, repro_command
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "<script>alert(1)</script>"
@@ -57,6 +56,10 @@ def _claim(cid: str, family: str, family_title: str, verdict: str, **extra) -> d
         "checks": [_check(cid, f"check of {cid}", "literal", "pass")],
     }
     rec.update(extra)
+    if rec["tests"]:
+        for check in rec["checks"]:
+            if check["test"].startswith("claims/test_x.py::"):
+                check["test"] = rec["tests"][0]["nodeid"]
     return rec
 
 
@@ -213,8 +216,10 @@ def test_the_only_script_block_carries_no_data(html: str, results: dict) -> None
 
 def test_page_is_readable_without_javascript(html: str) -> None:
     """Claims are never hidden by markup; only the JS-driven filter bar starts hidden."""
-    assert re.findall(r"<[^>]*\shidden\b[^>]*>", html) == ['<div id="filters" role="search" hidden>']
+    assert re.findall(r"<[^>]*\shidden\b[^>]*>", html) == [
+        '<div id="filters" role="search" aria-label="Filter claims" hidden>']
     assert html.count('<article class="claim"') == 5
+    assert html.count("<details") == html.count('<details class="evidence" open>') == 5
 
 
 def test_no_external_resources(html: str) -> None:
@@ -232,7 +237,8 @@ def test_summary_counts_verdicts_and_test_outcomes(html: str) -> None:
     summary = html[html.index('id="summary"'):html.index('id="run"')]
     for verdict in VERDICTS:
         slug = verdict.replace(" ", "-")
-        assert f'<li><b>1</b><span class="badge v-{slug}">{verdict}</span></li>' in summary
+        assert (f'<a class="card v-{slug}" href="#main" data-set-verdict="{verdict}"><b>1</b>'
+                f'<span class="badge v-{slug}">{verdict}</span></a>') in summary
     for outcome, count in (("passed", 4), ("failed", 1), ("error", 1), ("skipped", 1), ("not-run", 0)):
         assert f'<li><b>{count}</b><span class="t t-{outcome}">' in summary
     css = html[html.index("<style>"):html.index("</style>")]
@@ -303,10 +309,12 @@ def test_clean_run_says_nothing_failed(results: dict) -> None:
 def test_claim_shows_sources_statement_conditions_and_correction(html: str) -> None:
     """Quotes keep their language and line breaks; English, statement, conditions and correction follow."""
     assert '<blockquote lang="zh-Hant">交叉熵損失等價於\n負對數似然。</blockquote>' in html
-    assert "Cross-entropy loss equals\nthe negative log-likelihood." in html
+    assert ('<blockquote class="english" lang="en">Cross-entropy loss equals\nthe negative log-likelihood.'
+            '</blockquote>') in html
     assert "white-space:pre-wrap" in html
-    assert "<code>001_a41e3c103ce9f303.txt</code>" in html and "section “交叉熵”" in html
-    assert "<dt>Corrected statement</dt><dd>The minimiser of −Σ y log ŷ" in html
+    assert "<code>001_a41e3c103ce9f303.txt</code>" in html
+    assert 'section “<span lang="zh-Hant">交叉熵</span>”' in html
+    assert '<dt>Corrected statement</dt><dd class="corrected">The minimiser of −Σ y log ŷ' in html
     assert "<dt>Conditions</dt><dd>Requires a finite Fisher information.</dd>" in html
     assert "<dt>Statement checked</dt><dd>Statement of CE-01.</dd>" in html
 
@@ -327,18 +335,39 @@ def test_checks_table_formats_numbers_and_marks_controls(html: str) -> None:
     assert '<td class="num">20,000</td>' in article and '<td class="num">2.2e-16</td>' in article
     assert '<tr class="control">' in article and '<span class="tag control">negative control</span>' in article
     assert "1 of 1 rejected" in article
-    assert '<span class="kind">exact</span>max |CE − NLL| = 2e-16 ≤ tol 1e-12' in article
+    assert '<span class="o o-fail">rejected</span> shifted labels (false variant)</li>' in article
+    assert '<div class="rule"><span class="kind">exact</span>max |CE − NLL| = 2e-16 ≤ tol 1e-12</div>' in article
+    assert '<span class="ok" title="the role expects pass">✓</span>' in article
     refuted = html[html.index('id="claim-CE-07"'):html.index('id="claim-CO-02"')]
-    assert '<span class="miss">pass ✗ not as expected</span>' in refuted
+    assert '<span class="miss">✗ expected pass</span>' in refuted
+    assert '<tr class=" unexpected">' in refuted
+    assert '<span class="miss">1 not as their role expects</span>' in refuted
 
 
 def test_tests_list_outcomes_and_reproducing_commands(html: str) -> None:
-    """Each test shows its outcome, message and a command with this run's seed and scale."""
-    assert ('<code>pytest &#34;claims/test_ce.py::test_ce01&#34; --mc-seed 20261121 --mc-scale standard</code>'
-            in html)
+    """Each test heads its checks with its outcome, message and a command with this run's seed and scale."""
+    article = html[html.index('id="claim-CE-01"'):html.index('id="claim-CE-07"')]
+    group = article[article.index('<tbody class="test"'):article.index("</tbody>")]
+    assert group.startswith('<tbody class="test" data-nodeid="claims/test_ce.py::test_ce01" data-outcome="passed">')
+    assert ('<span class="t t-passed">passed</span> <code class="cmd">pytest &#34;claims/test_ce.py::test_ce01&#34; '
+            '--mc-seed 20261121 --mc-scale standard</code>') in group
+    assert group.count('<td class="check">') == 2  # both checks sit under the command that reproduces them
     article = html[html.index('id="claim-MAP-05"'):html.index("</article>", html.index('id="claim-MAP-05"'))]
     assert '<span class="t t-skipped">skipped</span>' in article and "torch is not installed" in article
+    assert "No check recorded: the test did not run." in article
     assert "No test was collected" not in article
+
+
+def test_checks_of_an_unlisted_test_keep_their_own_group(results: dict) -> None:
+    """A check naming a test the claim does not list still appears, under that test's command."""
+    results["claims"][0]["checks"][1]["test"] = "claims/test_ce.py::test_other[x]"
+    page = render(results)
+    article = page[page.index('id="claim-CE-01"'):page.index('id="claim-CE-07"')]
+    assert '<tbody class="test" data-nodeid="claims/test_ce.py::test_other[x]" data-outcome="">' in article
+    assert "<code class=\"cmd\">pytest &#34;claims/test_ce.py::test_other[x]&#34; --mc-seed" in article
+    results["claims"][0]["checks"][1]["test"] = None
+    page = render(results)
+    assert "checks without a recorded test" in page
 
 
 def test_figures_are_inline_svg_with_axis_labels(html: str) -> None:

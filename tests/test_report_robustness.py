@@ -1,0 +1,231 @@
+"""Broken runs still give a complete, inert report: interrupted, crashed worker, raising test,
+hostile parameter ids. Each case runs a tiny claims suite in a pytester subprocess with the
+plugin and checks results.json and index.html: every collected test appears with its state, the
+page parses to the expected structure, and nothing in it can run or load."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+from markupsafe import escape
+
+from reports import render, validate_results
+
+pytest_plugins = ["pytester"]
+
+HEADER = '''
+import os
+import pytest
+from simulations.evidence import Decision
+
+
+def exact(ok=True):
+    """An exact-identity decision that passes (or fails)."""
+    return Decision("pass" if ok else "fail", "exact", "max |a - e| / tol = 0 <= 1", 0.0,
+                    margin=1e-12, delta=1e-12, n_reps=10, statistic=0.0 if ok else 2.0)
+'''
+
+#: Parametrisation ids an attacker (or an unlucky test author) could produce.
+HOSTILE_IDS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(2)>',
+    "javascript:alert(3)",
+    "'; touch pwned; echo '",
+    "$(id)`id`&amp;!x",
+]
+
+
+class PageStructure(HTMLParser):
+    """Collects what matters for inertness and completeness from the report's HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.handlers: list[tuple[str, str]] = []
+        self.urls: list[str] = []
+        self.states: dict[str, str] = {}
+        self.claims: list[str] = []
+        self.commands: list[str] = []
+        self._in_cmd = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        a = dict(attrs)
+        self.handlers += [(tag, k) for k in a if k.lower().startswith("on")]
+        self.urls += [v or "" for k, v in a.items() if k in ("src", "href", "xlink:href", "action")]
+        if "data-nodeid" in a and a["data-nodeid"]:
+            self.states[a["data-nodeid"] or ""] = a.get("data-outcome") or ""
+        if tag == "article" and "claim" in (a.get("class") or ""):
+            self.claims.append(a.get("id") or "")
+        self._in_cmd = tag == "code" and "cmd" in (a.get("class") or "").split()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_cmd:
+            self.commands.append(data)
+            self._in_cmd = False
+
+
+def _run(pytester: pytest.Pytester, source: str, *args: str) -> tuple[pytest.RunResult, dict, str]:
+    """Run ``source`` as a claims suite; return the result, results.json and index.html."""
+    pytester.makepyfile(test_suite=HEADER + source)
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir", str(out),
+                                           "-p", "no:cacheprovider", *args)
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "results.json"]  # no temp files
+    return result, doc, page
+
+
+def _states(doc: dict) -> dict[str, str]:
+    """Every test of results.json (claimed or not) with its outcome."""
+    tests = [t for c in doc["claims"] for t in c["tests"]] + doc["unclaimed_tests"]
+    return {t["nodeid"]: t["outcome"] for t in tests}
+
+
+def _check_page(doc: dict, page: str) -> PageStructure:
+    """The page is the renderer's output for results.json, complete and inert."""
+    assert page == render(load_results_dict(doc))
+    parsed = PageStructure()
+    parsed.feed(page)
+    assert parsed.tags.count("script") == 1
+    assert not set(parsed.tags) & {"img", "iframe", "object", "embed", "link", "base", "form"}
+    assert parsed.handlers == []
+    assert all(u.startswith("#") for u in parsed.urls), parsed.urls
+    assert parsed.claims == [f"claim-{c['id']}" for c in doc["claims"]]
+    assert parsed.states == _states(doc)
+    return parsed
+
+
+def load_results_dict(doc: dict) -> dict:
+    """``doc`` validated as ``load_results`` would after reading it."""
+    return validate_results(json.loads(json.dumps(doc)))
+
+
+def test_interrupted_run_reports_every_collected_test(pytester: pytest.Pytester) -> None:
+    """Ctrl-C mid-run: the finished test passed, the interrupted and later ones are 'not run'."""
+    result, doc, page = _run(pytester, '''
+@pytest.mark.claim("EX-01")
+def test_a_first(mc):
+    mc.record("runs before the interrupt", exact())
+
+@pytest.mark.claim("EX-02")
+def test_b_interrupted(mc):
+    mc.record("recorded, then interrupted", exact())
+    raise KeyboardInterrupt
+
+@pytest.mark.claim("EX-03")
+def test_c_never_reached(mc):
+    mc.record("never runs", exact())
+''')
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert doc["run"]["interrupted"] is True and doc["run"]["exit_status"] == 2
+    assert _states(doc) == {"test_suite.py::test_a_first": "passed",
+                            "test_suite.py::test_b_interrupted": "not run",
+                            "test_suite.py::test_c_never_reached": "not run"}
+    verdicts = {c["id"]: c["verdict"] for c in doc["claims"]}
+    assert (verdicts["EX-01"], verdicts["EX-02"], verdicts["EX-03"]) == ("supported", "not run",
+                                                                         "not run")
+    _check_page(doc, page)
+    assert 'class="banner" role="alert">This run was interrupted (exit status 2)' in page
+    assert "Claims not checked in this run" in page
+
+
+def test_crashed_xdist_worker_is_reported_and_the_rest_complete(pytester: pytest.Pytester) -> None:
+    """os._exit in a test under -n 2: that test is 'failed' (worker crashed), all others pass."""
+    result, doc, page = _run(pytester, '''
+@pytest.mark.claim("EX-01")
+@pytest.mark.parametrize("k", range(4))
+def test_fine(mc, k):
+    mc.record(f"fine {k}", exact())
+
+@pytest.mark.claim("LIK-04")
+def test_crash(mc):
+    os._exit(3)
+
+def test_unclaimed():
+    pass
+''', "-n", "2")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    states = _states(doc)
+    assert states == {**{f"test_suite.py::test_fine[{k}]": "passed" for k in range(4)},
+                      "test_suite.py::test_crash": "failed", "test_suite.py::test_unclaimed": "passed"}
+    crash = next(t for c in doc["claims"] for t in c["tests"] if t["nodeid"].endswith("test_crash"))
+    assert "crashed" in crash["message"]
+    assert next(c for c in doc["claims"] if c["id"] == "LIK-04")["verdict"] == "inconclusive"
+    _check_page(doc, page)
+    failures = page[page.index('id="failures"'):page.index('id="contents"')]
+    assert "test_suite.py::test_crash" in failures and "crashed" in failures
+
+
+def test_raising_claim_test_is_failed_inconclusive_and_escaped(pytester: pytest.Pytester) -> None:
+    """A claim test that raises is 'failed'; its message is shown escaped and its claim inconclusive."""
+    result, doc, page = _run(pytester, '''
+@pytest.mark.claim("EX-02")
+def test_raises(mc):
+    raise RuntimeError("numerical trouble <b>bold</b> & 'quotes'")
+
+@pytest.mark.claim("EX-01")
+def test_ok(mc):
+    mc.record("fine", exact())
+''')
+    result.assert_outcomes(failed=1, passed=1)
+    assert _states(doc) == {"test_suite.py::test_raises": "failed", "test_suite.py::test_ok": "passed"}
+    ex02 = next(c for c in doc["claims"] if c["id"] == "EX-02")
+    assert ex02["verdict"] == "inconclusive" and not ex02["verdict_matches"]
+    _check_page(doc, page)
+    assert "<b>bold</b>" not in page
+    assert "numerical trouble &lt;b&gt;bold&lt;/b&gt; &amp; &#39;quotes&#39;" in page
+    article = page[page.index('id="claim-EX-02"'):page.index("</article>", page.index('id="claim-EX-02"'))]
+    assert "No check recorded: the test broke before recording evidence." in article
+
+
+def test_hostile_parameter_ids_are_escaped_inert_and_reproducible(pytester: pytest.Pytester) -> None:
+    """Ids with HTML, JavaScript and shell syntax appear as text, and their commands rerun them."""
+    result, doc, page = _run(pytester, f'''
+IDS = {HOSTILE_IDS!r}
+
+@pytest.mark.claim("EX-01")
+@pytest.mark.parametrize("label", IDS, ids=IDS)
+def test_hostile(mc, label):
+    mc.record("check " + label, exact(), params={{"label": label}})
+''')
+    result.assert_outcomes(passed=len(HOSTILE_IDS))
+    expected = {f"test_suite.py::test_hostile[{i}]" for i in HOSTILE_IDS}
+    assert set(_states(doc)) == expected
+    parsed = _check_page(doc, page)
+    for hostile in ("<script>alert(1)", '"><img src=x', "<img"):
+        assert hostile not in page
+    # Every reproducing command survives the shell: its one argument is the node id, verbatim.
+    commands = [c for c in parsed.commands if "test_hostile" in c]
+    assert len(commands) == len(HOSTILE_IDS)
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[0] == "pytest" and argv[1] in expected
+        assert argv[2:] == ["--mc-seed", str(doc["run"]["root_seed"]), "--mc-scale", doc["run"]["scale"]]
+    assert str(escape(f"check {HOSTILE_IDS[1]}")) in page
+
+
+def test_rerun_of_a_hostile_id_from_its_command_selects_that_test(pytester: pytest.Pytester) -> None:
+    """Running the report's command for a hostile id (through bash) runs exactly that test."""
+    _result, doc, page = _run(pytester, f'''
+@pytest.mark.claim("EX-01")
+@pytest.mark.parametrize("label", {HOSTILE_IDS[3:]!r}, ids={HOSTILE_IDS[3:]!r})
+def test_hostile(mc, label):
+    mc.record("check", exact())
+''')
+    parsed = PageStructure()
+    parsed.feed(page)
+    command = next(c for c in parsed.commands if "touch" in c)
+    command = command.replace("pytest ", f"{shlex.quote(sys.executable)} -m pytest -p pytest_claims.plugin "
+                              "--no-claims-report -p no:cacheprovider -q ", 1)
+    proc = subprocess.run(["bash", "-c", command], cwd=pytester.path, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 passed" in proc.stdout
+    assert not (pytester.path / "pwned").exists()
