@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from pytest_claims import calibration
 from pytest_claims.catalogue import load_catalogue
 from pytest_claims.context import ClaimRun
 from pytest_claims.results import (CHECKS_KEY, CLAIM_KEY, Collector, build_results, git_commit,
                                    versions, write_json_atomic)
+from simulations.backends import BACKENDS, make_backend
 from simulations.budget import CHECK_ALPHA, FAMILY_ALPHA
 from simulations.engine import DEFAULT_CHUNK_REPS
 from simulations.scales import DEFAULT_SCALE, SCALES
@@ -28,6 +30,7 @@ from simulations.seeding import DEFAULT_ROOT_SEED
 
 _RUN = pytest.StashKey[ClaimRun]()
 _STATE = pytest.StashKey["SuiteState"]()
+_BACKEND = pytest.StashKey[object]()
 
 
 class ClaimExpectationError(AssertionError):
@@ -76,6 +79,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where results.json and index.html go (default: <rootdir>/reports).")
     group.addoption("--no-claims-report", action="store_true", default=False,
                     help="do not write results.json / index.html.")
+    group.addoption("--mc-backend", action="store", choices=BACKENDS, default="local",
+                    help="where Monte Carlo chunks run: local (default) or dask; same numbers.")
+    group.addoption("--dask-address", action="store", default=None,
+                    help="dask scheduler address for --mc-backend dask (default: a local "
+                         "cluster of 2 thread workers).")
+    calibration.add_options(group)
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -92,6 +101,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(state, "claims-suite-state")
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistController(config), "claims-xdist-controller")
+    try:
+        config.stash[_BACKEND] = make_backend(config.getoption("mc_backend"),
+                                              config.getoption("dask_address"))
+    except (ValueError, ImportError) as exc:
+        raise pytest.UsageError(f"--mc-backend: {exc}")
+    calibration.configure(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    backend = config.stash.get(_BACKEND, None)
+    if backend is not None:
+        backend.close()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -144,7 +165,8 @@ def mc(request: pytest.FixtureRequest) -> ClaimRun:
     run = ClaimRun(claim=claim, test_name=request.node.originalname,
                    case=callspec.id if callspec else "", case_params=params,
                    root_seed=config.getoption("mc_seed"), scale=config.getoption("mc_scale"),
-                   chunk_reps=config.getoption("mc_chunk_reps"))
+                   chunk_reps=config.getoption("mc_chunk_reps"),
+                   backend=config.stash.get(_BACKEND, None))
     request.node.stash[_RUN] = run
     return run
 
@@ -210,6 +232,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "exit_status": int(exitstatus),
     }
     doc = build_results(state.collector, load_catalogue(), run)
+    doc = calibration.with_calibration(config, doc)
     results_path, html_path = _report_paths(config)
     write_json_atomic(doc, results_path)
     state.results_path = results_path

@@ -1,0 +1,182 @@
+"""Chunk backends: the local loop and dask.distributed give bit-identical Monte Carlo numbers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from simulations.backends import (DaskBackend, dask_available, dask_backend, local_backend,
+                                  make_backend)
+from simulations.engine import simulate
+from simulations.seeding import BLOCK_SIZE, check_seed
+
+pytest_plugins = ["pytester"]
+
+needs_dask = pytest.mark.skipif(not dask_available(),
+                                reason="dask.distributed is not installed: "
+                                       "pip install 'mle-claims[dask]'")
+
+
+def _var_kernel(rng, size):
+    return rng.normal(size=(size, 7)).var(axis=1)
+
+
+class _SplitKernel:
+    """Draw and statistic separated: the statistic sees a whole chunk."""
+
+    def draw(self, rng, size):
+        return rng.exponential(size=(size, 4)), rng.integers(0, 3, size=(size, 4))
+
+    def statistic(self, data):
+        x, k = data
+        return np.stack([x.mean(axis=1), k.sum(axis=1)], axis=1)
+
+
+KERNELS = pytest.mark.parametrize("kernel", [_var_kernel, _SplitKernel()],
+                                  ids=["callable", "split"])
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0")
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+# --------------------------------------------------------------------------------------------
+# local
+# --------------------------------------------------------------------------------------------
+
+def test_local_backend_maps_in_order():
+    """local_backend returns fn(task) for every task, in task order."""
+    assert local_backend(lambda t: t * 2, [3, 1, 2]) == [6, 2, 4]
+
+
+@KERNELS
+def test_local_backend_equals_the_engine_default(kernel):
+    """Passing local_backend explicitly changes no number."""
+    seed = check_seed(3, "EX-04", "local")
+    ref = simulate(kernel, 3 * BLOCK_SIZE + 5, seed).stats
+    got = simulate(kernel, 3 * BLOCK_SIZE + 5, seed, backend=local_backend,
+                   chunk_reps=BLOCK_SIZE).stats
+    assert np.array_equal(got, ref)
+
+
+def test_make_backend_local_is_the_engine_loop():
+    """'local' selects the engine's own loop (None), which also reports progress."""
+    assert make_backend("local") is None
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: make_backend("spark"), "`name` must be one of"),
+    (lambda: make_backend("local", "tcp://h:8786"), "`address` needs the 'dask' backend"),
+    (lambda: local_backend(3, []), "`fn` must be callable"),
+    (lambda: DaskBackend(n_workers=0), "`n_workers` must be a positive integer"),
+    (lambda: DaskBackend(address=" "), "`address` must be a non-empty scheduler address"),
+    (lambda: dask_backend(None), "`client` must be a dask.distributed Client"),
+])
+def test_bad_backend_input_raises(call, match):
+    """Unknown names, stray addresses and non-clients raise ValueError naming the parameter."""
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------------------------
+# dask
+# --------------------------------------------------------------------------------------------
+
+@needs_dask
+@KERNELS
+@pytest.mark.parametrize("n_reps, chunk", [(1, BLOCK_SIZE), (5 * BLOCK_SIZE + 17, BLOCK_SIZE),
+                                           (5 * BLOCK_SIZE + 17, 3 * BLOCK_SIZE)])
+def test_dask_gives_the_local_numbers(client, kernel, n_reps, chunk):
+    """Chunks on Dask workers reproduce the local run bit for bit, for any chunking."""
+    seed = check_seed(11, "ASY-01", "dask", {"n": 7})
+    ref = simulate(kernel, n_reps, seed)
+    got = simulate(kernel, n_reps, seed, chunk_reps=chunk, backend=dask_backend(client))
+    assert np.array_equal(got.stats, ref.stats) and got.seed == ref.seed
+
+
+@needs_dask
+def test_dask_backend_keeps_task_order(client):
+    """Results come back in task order whatever worker finishes first."""
+    assert dask_backend(client)(lambda t: np.full(1, t), list(range(20))) == \
+        [np.full(1, t) for t in range(20)]
+
+
+@needs_dask
+def test_dask_backend_connects_lazily_and_closes_its_cluster():
+    """No cluster before the first chunk; close() shuts down what it started, twice is fine."""
+    backend = make_backend("dask")
+    assert isinstance(backend, DaskBackend) and backend._client is None
+    try:
+        seed = check_seed(1, "EX-04", "lazy")
+        assert np.array_equal(simulate(_var_kernel, 700, seed, backend=backend).stats,
+                              simulate(_var_kernel, 700, seed).stats)
+    finally:
+        backend.close()
+        backend.close()
+    assert backend._client is None
+
+
+@needs_dask
+def test_borrowed_client_is_not_closed(client):
+    """A backend made from the caller's client leaves that client open."""
+    dask_backend(client).close()
+    assert client.status == "running"
+
+
+# --------------------------------------------------------------------------------------------
+# the plugin option
+# --------------------------------------------------------------------------------------------
+
+SUITE = '''
+import numpy as np
+import pytest
+
+from simulations import decisions, mcse
+
+
+@pytest.mark.claim("EX-04")
+@pytest.mark.parametrize("n", [2, 10])
+def test_bias(mc, n):
+    res = mc.simulate("var", lambda rng, size: rng.normal(size=(size, n)).var(axis=1), 3000, n=n)
+    est = mcse.mean(res.stats)
+    mc.record("mean of MLE variance",
+              decisions.z_test(est.value, est.mcse, (n - 1) / n, alpha=mc.alpha,
+                               n_reps=res.n_reps), seed=res.seed)
+'''
+
+
+def _numbers(pytester, *args):
+    pytester.makepyfile(test_tiny=SUITE)
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+                                           str(out), "--mc-chunk-reps", "512", *args)
+    result.assert_outcomes(passed=2)
+    doc = json.loads((out / "results.json").read_text())
+    return {(c["test"], c["name"]): {k: c[k] for k in ("estimate", "mcse", "ci", "outcome",
+                                                       "seed", "n_reps")}
+            for claim in doc["claims"] for c in claim["checks"]}
+
+
+@needs_dask
+def test_mc_backend_dask_writes_the_local_numbers(pytester):
+    """pytest --mc-backend dask writes the same results.json numbers as the local run."""
+    local = _numbers(pytester)
+    dask = _numbers(pytester, "--mc-backend", "dask")
+    assert local and dask == local
+
+
+def test_dask_address_without_dask_backend_is_a_usage_error(pytester):
+    """--dask-address needs --mc-backend dask; the run stops with a clear message."""
+    pytester.makepyfile(test_tiny=SUITE)
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--dask-address",
+                                           "tcp://127.0.0.1:8786")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--mc-backend: `address` needs the 'dask' backend*"])
