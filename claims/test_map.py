@@ -732,3 +732,79 @@ def test_weight_decay_training_is_map_not_mle(mc):
               _convergence(float(np.linalg.norm(trained_wd.coef - iso)),
                            float(np.linalg.norm(iso)), "w_iso"),
               role="control", params=params)
+
+
+# ----------------------------------------------------------------------------------------------
+# MAP-02 / MAP-03 over prior scales: the MAP traces the ridge / lasso path
+# ----------------------------------------------------------------------------------------------
+
+#: Prior scales (τ for the Gaussian prior, b for the Laplace prior) of the path checks.
+PATH_SCALES: np.ndarray = np.geomspace(0.02, 20.0, 10)
+#: Penalties on which the regularisation path is drawn (log-spaced).
+PATH_LAMBDAS: np.ndarray = np.geomspace(1e-2, 1e4, 60)
+PATH_N, PATH_P, PATH_SIGMA = 60, 3, 1.0
+
+
+def _path_figure(title: str, xlabel: str, lambdas: np.ndarray, path: np.ndarray,
+                 map_lams: np.ndarray, maps: np.ndarray) -> dict:
+    """Coefficient paths (dashed) with the MAP estimates at the prior scales (markers)."""
+    return {"kind": "line", "title": title, "xlabel": xlabel, "ylabel": "coefficient",
+            "xscale": "log", "yscale": "linear",
+            "series": [{"label": f"MAP w{j + 1}", "x": map_lams.tolist(),
+                        "y": maps[:, j].tolist()} for j in range(maps.shape[1])],
+            "reference": [{"label": f"path w{j + 1}", "x": lambdas.tolist(),
+                           "y": path[:, j].tolist()} for j in range(path.shape[1])]}
+
+
+@pytest.mark.claim("MAP-02")
+def test_gaussian_prior_map_traces_the_ridge_path(mc):
+    """Across prior scales τ, the Gaussian-prior MAP sits on the ridge path at λ = σ²/τ²."""
+    rng = mc.rng("design")
+    X = _correlated_design(rng, PATH_N, PATH_P)
+    y = X @ np.array([1.5, -1.0, 0.5]) + PATH_SIGMA * rng.normal(size=PATH_N)
+    maps = np.array([posteriors.gaussian_linear_posterior(X, y, PATH_SIGMA, tau).mean
+                     for tau in PATH_SCALES])
+    lams = np.array([posteriors.gaussian_prior_ridge_lambda(PATH_SIGMA, t) for t in PATH_SCALES])
+    on_path = np.array([penalised.ridge(X, y, lam).coef for lam in lams])
+    kappa = float(np.linalg.cond(X.T @ X))
+    tol = _solve_tolerance(kappa, PATH_P, float(np.max(np.abs(maps))) + 1.0)
+    fig = _path_figure("MAP-02: Gaussian-prior MAP on the ridge path", "λ = σ²/τ²",
+                       PATH_LAMBDAS, np.array([penalised.ridge(X, y, lam).coef
+                                               for lam in PATH_LAMBDAS]), lams, maps)
+    mc.record("MAP(τ) = ridge(λ = σ²/τ²) at 10 prior scales τ ∈ [0.02, 20]",
+              decisions.exact_close(maps, on_path, rtol=0.0, atol=tol, n_inputs=len(lams)),
+              params={"sigma": PATH_SIGMA, "taus": PATH_SCALES.tolist()}, figure=fig)
+    wrong = np.array([penalised.ridge(X, y, t ** 2 / PATH_SIGMA ** 2).coef for t in PATH_SCALES])
+    mc.record("control: MAP(τ) = ridge(λ = τ²/σ²) across the same scales",
+              decisions.exact_close(maps, wrong, rtol=0.0, atol=tol, n_inputs=len(lams)),
+              role="control")
+
+
+@pytest.mark.claim("MAP-03")
+def test_laplace_prior_map_traces_the_lasso_path(mc):
+    """Across prior scales b, the Laplace-prior MAP sits on the lasso path at λ = 2σ²/b."""
+    rng = mc.rng("design")
+    X = _correlated_design(rng, PATH_N, PATH_P)
+    y = X @ np.array([1.5, 0.0, 0.5]) + PATH_SIGMA * rng.normal(size=PATH_N)
+    lams = np.array([posteriors.laplace_prior_lasso_lambda(PATH_SIGMA, b) for b in PATH_SCALES])
+    maps = np.array([_laplace_map_numeric(X, y, PATH_SIGMA, b) for b in PATH_SCALES])
+    fits = [penalised.lasso(X, y, float(lam)) for lam in lams]
+    on_path = np.array([f.coef for f in fits])
+    mu = _strong_convexity(X)
+    # Two solvers of the same strongly convex problem are within (r₁ + r₂)/μ (module docstring).
+    cert = max(float((penalised.lasso_kkt_residual(m, X, y, lam)
+                      + penalised.lasso_kkt_residual(c, X, y, lam)) / mu)
+               for m, c, lam in zip(maps, on_path, lams))
+    path = np.array([penalised.lasso(X, y, float(lam)).coef for lam in PATH_LAMBDAS])
+    fig = _path_figure("MAP-03: Laplace-prior MAP on the lasso path", "λ = 2σ²/b",
+                       PATH_LAMBDAS, path, lams, maps)
+    mc.record("MAP(b) = lasso(λ = 2σ²/b) at 10 prior scales b ∈ [0.02, 20]",
+              decisions.exact_close(maps, on_path, rtol=0.0, atol=cert, n_inputs=len(lams)),
+              params={"sigma": PATH_SIGMA, "bs": PATH_SCALES.tolist(),
+                      "cd_not_converged": int(sum(f.n_not_converged for f in fits))},
+              figure=fig)
+    wrong = np.array([penalised.lasso(X, y, float(PATH_SIGMA ** 2 / b)).coef
+                      for b in PATH_SCALES])
+    mc.record("control: MAP(b) = lasso(λ = σ²/b) across the same scales",
+              decisions.exact_close(maps, wrong, rtol=0.0, atol=cert, n_inputs=len(lams)),
+              role="control")
