@@ -16,6 +16,9 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from simulations.evidence import OUTCOMES as CHECK_OUTCOMES
+from simulations.evidence import ROLES, VERDICTS
+
 __all__ = [
     "SCHEMA_VERSION",
     "VERDICTS",
@@ -29,16 +32,9 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-VERDICTS: tuple[str, ...] = (
-    "supported",
-    "supported under conditions",
-    "refuted as written",
-    "inconclusive",
-    "not run",
-)
+# VERDICTS, CHECK_OUTCOMES and ROLES are the writer's own constants (simulations.evidence), so
+# that reader and writer cannot disagree; only the data itself comes from results.json.
 TEST_OUTCOMES: tuple[str, ...] = ("passed", "failed", "error", "skipped", "not run")
-CHECK_OUTCOMES: tuple[str, ...] = ("pass", "fail", "inconclusive")
-ROLES: tuple[str, ...] = ("literal", "refuted", "corrected", "condition", "control")
 
 #: Keys that may be absent, with the value they default to.
 OPTIONAL: dict[str, dict[str, Any]] = {

@@ -51,6 +51,7 @@ import numpy as np
 from scipy import integrate, optimize, stats
 
 from simulations.evidence import Decision
+from simulations.validation import nonnegative_scalar, positive_scalar, real_scalar
 
 __all__ = [
     "POWER",
@@ -77,27 +78,22 @@ Alternative = Literal["two-sided", "less", "greater"]
 # --------------------------------------------------------------------------------------------
 
 def _real(x: object, name: str) -> float:
-    """A finite real number (bools rejected)."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise ValueError(f"`{name}` must be a finite real number, got {x!r}.")
-    v = float(x)
-    if not math.isfinite(v):
-        raise ValueError(f"`{name}` must be a finite real number, got {x!r}.")
-    return v
+    """A finite real number (:func:`simulations.validation.real_scalar`), with this module's
+    single message for every way of not being one."""
+    try:
+        return real_scalar(x, name)
+    except ValueError:
+        raise ValueError(f"`{name}` must be a finite real number, got {x!r}.") from None
 
 
 def _positive(x: object, name: str) -> float:
-    v = _real(x, name)
-    if v <= 0:
-        raise ValueError(f"`{name}` must be positive, got {x!r}.")
-    return v
+    _real(x, name)
+    return positive_scalar(x, name)
 
 
 def _nonneg(x: object, name: str) -> float:
-    v = _real(x, name)
-    if v < 0:
-        raise ValueError(f"`{name}` must be non-negative, got {x!r}.")
-    return v
+    _real(x, name)
+    return nonnegative_scalar(x, name)
 
 
 def _alpha(alpha: object, upper: float = 1.0) -> float:

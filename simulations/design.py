@@ -24,10 +24,12 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from simulations.validation import as_binary, as_finite_array, as_labels, positive_int
+from simulations.validation import (as_binary, as_finite_array, as_labels,
+                                    check_broadcastable_to, positive_int)
 
 __all__ = [
     "Design",
+    "as_coef",
     "as_design",
     "as_max_iter",
     "as_tolerance",
@@ -153,6 +155,26 @@ def as_design(X: ArrayLike, y: ArrayLike, *, response: ResponseKind = "real",
     else:
         X_flat = np.broadcast_to(X_, batch + (n, p)).reshape(n_batch, n, p)
     return Design(X=X_flat, y=np.ascontiguousarray(y_flat), batch_shape=tuple(batch))
+
+
+def as_coef(coef: ArrayLike, d: Design, name: str = "coef") -> np.ndarray:
+    """Validate coefficients for the problems of ``d`` and broadcast them to ``(B, p)``.
+
+    Parameters
+    ----------
+    coef : array_like
+        Finite coefficients, broadcastable to ``(*batch, p)`` with ``p`` the columns of ``X``.
+    d : Design
+        The validated problems.
+    name : str, optional
+        Name of the parameter ``coef`` was passed as.
+    """
+    c = as_finite_array(coef, name, min_ndim=1, dtype=np.float64)
+    if c.shape[-1] != d.n_features:
+        raise ValueError(f"`{name}` must have {d.n_features} entries along its last axis (the "
+                         f"columns of `X`), got shape {c.shape}.")
+    check_broadcastable_to(c, d.batch_shape + (d.n_features,), (name, "y"))
+    return np.broadcast_to(c, d.batch_shape + (d.n_features,)).reshape(d.n_batch, d.n_features)
 
 
 def as_tolerance(tol: object, name: str = "tol") -> float:

@@ -27,6 +27,8 @@ References
 from __future__ import annotations
 
 import math
+from typing import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -86,6 +88,33 @@ def _dtype(*raw: ArrayLike) -> np.dtype:
     return common_float_dtype(*(np.asarray(v) for v in raw))
 
 
+def _pair(a: ArrayLike, b: ArrayLike, names: tuple[str, str],
+          validate_a: Callable[[ArrayLike, str], np.ndarray] = as_finite_array,
+          validate_b: Callable[[ArrayLike, str], np.ndarray] = as_finite_array,
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Validate two inputs of the same shape and cast both to their computation dtype."""
+    a_ = validate_a(a, names[0])
+    b_ = validate_b(b, names[1])
+    check_same_shape(a_, b_, names)
+    dt = _dtype(a, b)
+    return a_.astype(dt, copy=False), b_.astype(dt, copy=False)
+
+
+def _at_labels(labels: ArrayLike, scores: np.ndarray, name: str) -> np.ndarray:
+    """``scores[..., labels]``, the labels validated against the classes (last axis) of
+    ``scores``, which was passed as ``name``."""
+    y = as_labels(labels, "labels", scores.shape[-1])
+    check_same_leading_shape(y, scores, ("labels", name))
+    return np.take_along_axis(scores, y[..., None], axis=-1)[..., 0]
+
+
+def _label_nll(labels: ArrayLike, probs: ArrayLike, name: str) -> np.ndarray:
+    """``-log probs[..., labels]`` (``+inf`` where the true class has zero mass)."""
+    picked = _at_labels(labels, as_probabilities(probs, name), name)
+    with np.errstate(divide="ignore"):
+        return 0 - np.log(picked)
+
+
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``x * log(y)`` with the convention ``0 * log(y) = 0`` for every ``y >= 0``."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -96,6 +125,11 @@ def _xlog1py(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``x * log1p(y)`` with the convention ``0 * log1p(y) = 0`` for every ``y >= -1``."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(x == 0, np.zeros((), dtype=x.dtype), x * np.log1p(y))
+
+
+def _binary_nll(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``-[t log p + (1 - t) log(1 - p)]`` with ``xlogy`` conventions."""
+    return 0 - (_xlogy(t, p) + _xlog1py(1 - t, -p))
 
 
 def _shifted_logsumexp(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -246,12 +280,8 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") 
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §5.5 (eq. 5.60) and §6.2.1.1.
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §6.1.
     """
-    p_ = as_probabilities(p, "p")
-    q_ = as_probabilities(q, "q")
-    check_same_shape(p_, q_, ("p", "q"))
-    dt = _dtype(p, q)
-    p_, q_ = p_.astype(dt, copy=False), q_.astype(dt, copy=False)
-    return _reduce(0 - np.sum(_xlogy(p_, q_), axis=-1, dtype=dt), reduction)
+    p_, q_ = _pair(p, q, ("p", "q"), as_probabilities, as_probabilities)
+    return _reduce(0 - np.sum(_xlogy(p_, q_), axis=-1, dtype=p_.dtype), reduction)
 
 
 def entropy(p: ArrayLike, *, reduction: Reduction = "none") -> np.ndarray:
@@ -299,11 +329,8 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") 
     ----------
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §6.2.
     """
-    p_ = as_probabilities(p, "p")
-    q_ = as_probabilities(q, "q")
-    check_same_shape(p_, q_, ("p", "q"))
-    dt = _dtype(p, q)
-    p_, q_ = p_.astype(dt, copy=False), q_.astype(dt, copy=False)
+    p_, q_ = _pair(p, q, ("p", "q"), as_probabilities, as_probabilities)
+    dt = p_.dtype
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_ratio = np.log(p_ / q_)
         overflow = np.isinf(log_ratio) & (q_ > 0)
@@ -336,12 +363,7 @@ def cross_entropy_onehot(labels: ArrayLike, q: ArrayLike, *,
     ----------
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §6.2.2.3.
     """
-    q_ = as_probabilities(q, "q")
-    y = as_labels(labels, "labels", q_.shape[-1])
-    check_same_leading_shape(y, q_, ("labels", "q"))
-    picked = np.take_along_axis(q_, y[..., None], axis=-1)[..., 0]
-    with np.errstate(divide="ignore"):
-        return _reduce(0 - np.log(picked), reduction)
+    return _reduce(_label_nll(labels, q, "q"), reduction)
 
 
 def categorical_nll(labels: ArrayLike, probs: ArrayLike, *,
@@ -371,12 +393,7 @@ def categorical_nll(labels: ArrayLike, probs: ArrayLike, *,
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §5.5.
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §4.2.3.
     """
-    p_ = as_probabilities(probs, "probs")
-    y = as_labels(labels, "labels", p_.shape[-1])
-    check_same_leading_shape(y, p_, ("labels", "probs"))
-    picked = np.take_along_axis(p_, y[..., None], axis=-1)[..., 0]
-    with np.errstate(divide="ignore"):
-        return _reduce(0 - np.log(picked), reduction)
+    return _reduce(_label_nll(labels, probs, "probs"), reduction)
 
 
 def cross_entropy_from_logits(labels: ArrayLike, logits: ArrayLike, *,
@@ -407,11 +424,8 @@ def cross_entropy_from_logits(labels: ArrayLike, logits: ArrayLike, *,
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §6.2.2.3 (eq. 6.30).
     """
     z = as_finite_array(logits, "logits", min_ndim=1)
-    y = as_labels(labels, "labels", z.shape[-1])
-    check_same_leading_shape(y, z, ("labels", "logits"))
     shifted, _, lse = _shifted_logsumexp(z, z.ndim - 1)
-    picked = np.take_along_axis(shifted, y[..., None], axis=-1)[..., 0]
-    return _reduce(lse[..., 0] - picked, reduction)
+    return _reduce(lse[..., 0] - _at_labels(labels, shifted, "logits"), reduction)
 
 
 def epsilon_cross_entropy(onehot: ArrayLike, probs: ArrayLike, eps: float = 1e-15, *,
@@ -442,14 +456,9 @@ def epsilon_cross_entropy(onehot: ArrayLike, probs: ArrayLike, eps: float = 1e-1
     numpy.ndarray
         Per-sample values, shape ``onehot.shape[:-1]``.
     """
-    t = as_probabilities(onehot, "onehot")
-    q_ = as_probabilities(probs, "probs")
-    check_same_shape(t, q_, ("onehot", "probs"))
-    eps = nonnegative_scalar(eps, "eps")
-    dt = _dtype(onehot, probs)
-    t, q_ = t.astype(dt, copy=False), q_.astype(dt, copy=False)
-    guarded = q_ + dt.type(eps)
-    return _reduce(0 - np.sum(_xlogy(t, guarded), axis=-1, dtype=dt), reduction)
+    t, q_ = _pair(onehot, probs, ("onehot", "probs"), as_probabilities, as_probabilities)
+    guarded = q_ + q_.dtype.type(nonnegative_scalar(eps, "eps"))
+    return _reduce(0 - np.sum(_xlogy(t, guarded), axis=-1, dtype=q_.dtype), reduction)
 
 
 # --------------------------------------------------------------------------- binary
@@ -479,12 +488,8 @@ def binary_cross_entropy(y: ArrayLike, y_hat: ArrayLike, *,
     ----------
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §6.2.2.2.
     """
-    t = as_probability(y, "y")
-    p_ = as_probability(y_hat, "y_hat")
-    check_same_shape(t, p_, ("y", "y_hat"))
-    dt = _dtype(y, y_hat)
-    t, p_ = t.astype(dt, copy=False), p_.astype(dt, copy=False)
-    return _reduce(0 - (_xlogy(t, p_) + _xlog1py(1 - t, -p_)), reduction)
+    t, p_ = _pair(y, y_hat, ("y", "y_hat"), as_probability, as_probability)
+    return _reduce(_binary_nll(t, p_), reduction)
 
 
 def bernoulli_nll(y: ArrayLike, p: ArrayLike, *, reduction: Reduction = "none") -> np.ndarray:
@@ -511,12 +516,8 @@ def bernoulli_nll(y: ArrayLike, p: ArrayLike, *, reduction: Reduction = "none") 
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §5.5 and §6.2.2.2.
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §4.2.2.
     """
-    t = as_binary(y, "y")
-    p_ = as_probability(p, "p")
-    check_same_shape(t, p_, ("y", "p"))
-    dt = _dtype(y, p)
-    t, p_ = t.astype(dt, copy=False), p_.astype(dt, copy=False)
-    return _reduce(0 - (_xlogy(t, p_) + _xlog1py(1 - t, -p_)), reduction)
+    t, p_ = _pair(y, p, ("y", "p"), as_binary, as_probability)
+    return _reduce(_binary_nll(t, p_), reduction)
 
 
 def binary_cross_entropy_with_logits(y: ArrayLike, z: ArrayLike, *,
@@ -546,24 +547,12 @@ def binary_cross_entropy_with_logits(y: ArrayLike, z: ArrayLike, *,
     ----------
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §6.2.2.2 (softplus form).
     """
-    t = as_probability(y, "y")
-    z_ = as_finite_array(z, "z")
-    check_same_shape(t, z_, ("y", "z"))
-    dt = _dtype(y, z)
-    t, z_ = t.astype(dt, copy=False), z_.astype(dt, copy=False)
+    t, z_ = _pair(y, z, ("y", "z"), as_probability)
     linear = np.where(z_ > 0, z_ * (1 - t), -z_ * t)
     return _reduce(linear + np.log1p(np.exp(-np.abs(z_))), reduction)
 
 
 # --------------------------------------------------------------------------- regression
-
-
-def _regression_pair(y: ArrayLike, f: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    y_ = as_finite_array(y, "y")
-    f_ = as_finite_array(f, "f")
-    check_same_shape(y_, f_, ("y", "f"))
-    dt = _dtype(y, f)
-    return y_.astype(dt, copy=False), f_.astype(dt, copy=False)
 
 
 def _scale(s: ArrayLike, name: str, shape: tuple[int, ...], dt: np.dtype) -> np.ndarray:
@@ -603,7 +592,7 @@ def mse(y: ArrayLike, f: ArrayLike, *, reduction: Reduction = "mean") -> np.ndar
     ----------
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §5.5.1 (eq. 5.66).
     """
-    y_, f_ = _regression_pair(y, f)
+    y_, f_ = _pair(y, f, ("y", "f"))
     return _reduce(np.square(y_ - f_), reduction)
 
 
@@ -628,7 +617,7 @@ def mae(y: ArrayLike, f: ArrayLike, *, reduction: Reduction = "mean") -> np.ndar
     ----------
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §5.1.5 (absolute loss).
     """
-    y_, f_ = _regression_pair(y, f)
+    y_, f_ = _pair(y, f, ("y", "f"))
     return _reduce(np.abs(y_ - f_), reduction)
 
 
@@ -663,7 +652,7 @@ def gaussian_nll(y: ArrayLike, f: ArrayLike, sigma: ArrayLike, *,
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §5.5.1.
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §4.2.5.
     """
-    y_, f_ = _regression_pair(y, f)
+    y_, f_ = _pair(y, f, ("y", "f"))
     s = _scale(sigma, "sigma", y_.shape, y_.dtype)
     dt = np.result_type(y_.dtype, s.dtype)
     half_log_2pi = dt.type(0.5 * math.log(2 * math.pi))
@@ -699,7 +688,7 @@ def laplace_nll(y: ArrayLike, f: ArrayLike, b: ArrayLike, *,
     ----------
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §2.7.3 and §5.1.5.
     """
-    y_, f_ = _regression_pair(y, f)
+    y_, f_ = _pair(y, f, ("y", "f"))
     s = _scale(b, "b", y_.shape, y_.dtype)
     dt = np.result_type(y_.dtype, s.dtype)
     return _reduce(np.abs(y_ - f_) / s + (np.log(s) + dt.type(math.log(2))), reduction)

@@ -109,6 +109,19 @@ def _theta(theta: object) -> np.ndarray:
     return t
 
 
+def _mean_and_mcse(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Mean over the replications (axis 0), its MCSE ``S / sqrt(R)``, and ``R``."""
+    r = arr.shape[0]
+    return arr.mean(axis=0), arr.std(axis=0, ddof=1) / np.sqrt(r), r
+
+
+def _proportion(arr: np.ndarray) -> Estimate:
+    """Proportion of 1s over the replications (axis 0), MCSE ``sqrt(p (1 - p) / R)``."""
+    r = arr.shape[0]
+    p = arr.mean(axis=0)
+    return _out(p, np.sqrt(p * (1.0 - p) / r), r)
+
+
 def _indicator(x: object, name: str, axis: int) -> np.ndarray:
     """Validate 0/1 (or boolean) indicators."""
     arr = _reps(x, name, axis)
@@ -131,9 +144,7 @@ def mean(x: object, *, axis: int = 0) -> Estimate:
     -------
     Estimate
     """
-    arr = _reps(x, "x", axis)
-    r = arr.shape[0]
-    return _out(arr.mean(axis=0), arr.std(axis=0, ddof=1) / np.sqrt(r), r)
+    return _out(*_mean_and_mcse(_reps(x, "x", axis)))
 
 
 def bias(estimates: object, theta: object, *, axis: int = 0) -> Estimate:
@@ -150,8 +161,8 @@ def bias(estimates: object, theta: object, *, axis: int = 0) -> Estimate:
     """
     arr = _reps(estimates, "estimates", axis)
     t = _theta(theta)
-    r = arr.shape[0]
-    return _out(arr.mean(axis=0) - t, arr.std(axis=0, ddof=1) / np.sqrt(r), r)
+    m, se, r = _mean_and_mcse(arr)
+    return _out(m - t, se, r)
 
 
 def empirical_se(estimates: object, *, axis: int = 0) -> Estimate:
@@ -178,16 +189,7 @@ def mse(estimates: object, theta: object, *, axis: int = 0) -> Estimate:
     """Mean squared error ``mean((theta_hat - theta)^2)``.
 
     MCSE ``sqrt(sum(((theta_hat_i - theta)^2 - MSE)^2) / (R (R - 1)))``, i.e. the standard
-    error of the mean of the squared errors.
-
-    Parameters
-    ----------
-    estimates : array_like
-        Per-replication estimates.
-    theta : float or array_like
-        True value, broadcastable to the shape of the result.
-    axis : int, optional
-        Axis indexing the replications (default 0).
+    error of the mean of the squared errors. Parameters as in :func:`bias`.
     """
     arr = _reps(estimates, "estimates", axis)
     t = _theta(theta)
@@ -234,10 +236,7 @@ def coverage(covered: object, *, axis: int = 0) -> Estimate:
     axis : int, optional
         Axis indexing the replications (default 0).
     """
-    arr = _indicator(covered, "covered", axis)
-    r = arr.shape[0]
-    p = arr.mean(axis=0)
-    return _out(p, np.sqrt(p * (1.0 - p) / r), r)
+    return _proportion(_indicator(covered, "covered", axis))
 
 
 def rejection_rate(rejected: object, *, axis: int = 0) -> Estimate:
@@ -250,10 +249,7 @@ def rejection_rate(rejected: object, *, axis: int = 0) -> Estimate:
     axis : int, optional
         Axis indexing the replications (default 0).
     """
-    arr = _indicator(rejected, "rejected", axis)
-    r = arr.shape[0]
-    p = arr.mean(axis=0)
-    return _out(p, np.sqrt(p * (1.0 - p) / r), r)
+    return _proportion(_indicator(rejected, "rejected", axis))
 
 
 def variance_ratio(a: object, b: object, *, axis: int = 0) -> Estimate:

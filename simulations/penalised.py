@@ -41,14 +41,15 @@ models via coordinate descent. Journal of Statistical Software 33(1), 1-22.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from simulations.design import Design, as_design, fitted, gram as weighted_gram, xt_dot
-from simulations.validation import (as_finite_array, check_broadcastable_to,
-                                    nonnegative_scalar, positive_int, positive_scalar)
+from simulations.design import (Design, as_coef, as_design, fitted, gram as weighted_gram,
+                                xt_dot)
+from simulations.validation import (as_finite_array, nonnegative_scalar, positive_int,
+                                    positive_scalar)
 
 __all__ = [
     "LassoFit",
@@ -101,53 +102,19 @@ class RidgeFit:
 
 
 @dataclass(frozen=True, slots=True)
-class LassoFit:
-    """Lasso solutions of a batch of problems, with the solver's convergence record.
-
-    Attributes
-    ----------
-    coef : numpy.ndarray
-        Coefficients, shape ``(..., p)``; coefficients set to zero by the soft threshold are
-        *exactly* ``0.0``.
-    lam : float
-        Penalty weight in the ``RSS + lam ||w||_1`` convention.
-    n_iter : numpy.ndarray
-        Coordinate-descent sweeps used per problem, shape ``(...)``.
-    converged : numpy.ndarray
-        Whether the stopping rule was met within ``max_iter`` sweeps, shape ``(...)``.
-    tol : float
-        Relative tolerance of the stopping rule.
-    max_iter : int
-        Cap on sweeps.
-    """
-
-    coef: np.ndarray
-    lam: float
-    n_iter: np.ndarray
-    converged: np.ndarray
-    tol: float
-    max_iter: int
-
-    @property
-    def n_not_converged(self) -> int:
-        """Number of problems in the batch that hit ``max_iter`` without converging."""
-        return int(np.count_nonzero(~self.converged))
-
-
-@dataclass(frozen=True, slots=True)
-class LogisticMAPFit:
-    """Ridge-penalised logistic regression solutions, with the solver's convergence record.
+class _IterativeFit:
+    """Solutions of a batch of penalised problems, with the iterative solver's record.
 
     Attributes
     ----------
     coef : numpy.ndarray
         Coefficients, shape ``(..., p)``.
     lam : float
-        Penalty weight in the ``NLL + (lam / 2) ||w||^2`` convention.
+        Penalty weight (its convention: see the subclass).
     n_iter : numpy.ndarray
-        Newton iterations used per problem.
+        Iterations used per problem, shape ``(...)``.
     converged : numpy.ndarray
-        Whether the stopping rule was met within ``max_iter`` iterations.
+        Whether the stopping rule was met within ``max_iter`` iterations, shape ``(...)``.
     tol : float
         Relative tolerance of the stopping rule.
     max_iter : int
@@ -167,6 +134,25 @@ class LogisticMAPFit:
         return int(np.count_nonzero(~self.converged))
 
 
+@dataclass(frozen=True, slots=True)
+class LassoFit(_IterativeFit):
+    """Lasso solutions of a batch of problems, with the solver's convergence record.
+
+    Attributes as in :class:`_IterativeFit`: ``lam`` in the ``RSS + lam ||w||_1`` convention,
+    ``n_iter`` and ``max_iter`` count coordinate-descent sweeps, and coefficients set to zero by
+    the soft threshold are *exactly* ``0.0``.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticMAPFit(_IterativeFit):
+    """Ridge-penalised logistic regression solutions, with the solver's convergence record.
+
+    Attributes as in :class:`_IterativeFit`: ``lam`` in the ``NLL + (lam / 2) ||w||^2``
+    convention, ``n_iter`` and ``max_iter`` count Newton iterations.
+    """
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -176,14 +162,14 @@ def _design(X: ArrayLike, y: ArrayLike, *, binary: bool = False) -> Design:
     return as_design(X, y, response="binary" if binary else "real", min_obs_per_feature=False)
 
 
-def _coef(coef: ArrayLike, d: Design, name: str = "coef") -> np.ndarray:
-    """Coefficients broadcast to the flat batch, shape ``(B, p)``."""
-    w = as_finite_array(coef, name, min_ndim=1, dtype=np.float64)
-    if w.shape[-1] != d.n_features:
-        raise ValueError(f"`{name}` must have {d.n_features} entries along its last axis (the "
-                         f"columns of `X`), got shape {w.shape}.")
-    check_broadcastable_to(w, d.batch_shape + (d.n_features,), (name, "y"))
-    return np.broadcast_to(w, d.batch_shape + (d.n_features,)).reshape(d.n_batch, d.n_features)
+def _objective(coef: ArrayLike, X: ArrayLike, y: ArrayLike, lam: float,
+               penalty: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``RSS(w) + lam * penalty(w)`` per problem, in the batch shape."""
+    d = _design(X, y)
+    w = as_coef(coef, d)
+    lam_ = nonnegative_scalar(lam, "lam")
+    r = d.y - fitted(d.X, w)
+    return d.unflatten(np.sum(r * r, axis=-1) + lam_ * penalty(w))
 
 
 def _flat_moments(d: Design) -> tuple[np.ndarray, np.ndarray]:
@@ -317,11 +303,7 @@ def ridge_objective(coef: ArrayLike, X: ArrayLike, y: ArrayLike, lam: float) -> 
     numpy.ndarray
         Objective values, batch shape.
     """
-    d = _design(X, y)
-    w = _coef(coef, d)
-    lam_ = nonnegative_scalar(lam, "lam")
-    r = d.y - fitted(d.X, w)
-    return d.unflatten(np.sum(r * r, axis=-1) + lam_ * np.sum(w * w, axis=-1))
+    return _objective(coef, X, y, lam, lambda w: np.sum(w * w, axis=-1))
 
 
 def ridge_from_moments(gram: ArrayLike, xty: ArrayLike, lam: ArrayLike) -> RidgeFit:
@@ -476,25 +458,9 @@ def _soft(z: np.ndarray, t: np.ndarray | float) -> np.ndarray:
 
 
 def lasso_objective(coef: ArrayLike, X: ArrayLike, y: ArrayLike, lam: float) -> np.ndarray:
-    """Lasso objective ``RSS(w) + lam ||w||_1`` per problem.
-
-    Parameters
-    ----------
-    coef, X, y
-        As in :func:`ridge_objective`.
-    lam : float
-        Penalty weight, ``>= 0``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Objective values, batch shape.
-    """
-    d = _design(X, y)
-    w = _coef(coef, d)
-    lam_ = nonnegative_scalar(lam, "lam")
-    r = d.y - fitted(d.X, w)
-    return d.unflatten(np.sum(r * r, axis=-1) + lam_ * np.sum(np.abs(w), axis=-1))
+    """Lasso objective ``RSS(w) + lam ||w||_1`` per problem (parameters and result as in
+    :func:`ridge_objective`)."""
+    return _objective(coef, X, y, lam, lambda w: np.sum(np.abs(w), axis=-1))
 
 
 def lasso_kkt_residual(coef: ArrayLike, X: ArrayLike, y: ArrayLike, lam: float) -> np.ndarray:
@@ -518,7 +484,7 @@ def lasso_kkt_residual(coef: ArrayLike, X: ArrayLike, y: ArrayLike, lam: float) 
         Euclidean norm of the minimal subgradient, batch shape.
     """
     d = _design(X, y)
-    w = _coef(coef, d)
+    w = as_coef(coef, d)
     lam_ = nonnegative_scalar(lam, "lam")
     g = -2.0 * xt_dot(d.X, d.y - fitted(d.X, w))
     sub = np.where(w != 0, g + lam_ * np.sign(w), np.maximum(np.abs(g) - lam_, 0.0))
@@ -612,7 +578,7 @@ def lasso(X: ArrayLike, y: ArrayLike, lam: float, *, tol: float = LASSO_TOL,
     tol_ = positive_scalar(tol, "tol")
     max_iter_ = positive_int(max_iter, "max_iter")
     p = d.n_features
-    w0 = np.zeros((d.n_batch, p)) if coef0 is None else np.array(_coef(coef0, d, "coef0"))
+    w0 = np.zeros((d.n_batch, p)) if coef0 is None else np.array(as_coef(coef0, d, "coef0"))
     g, c = _flat_moments(d)
     ref = np.sqrt(np.einsum("bn,bn->b", d.y, d.y))
     ref = np.where(ref > 0, ref, 1.0)

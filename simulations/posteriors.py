@@ -55,6 +55,7 @@ Tibshirani, R. (1996). Regression shrinkage and selection via the lasso. JRSS B 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -492,10 +493,8 @@ def gaussian_linear_posterior(X: ArrayLike, y: ArrayLike, sigma: float,
 
     Parameters
     ----------
-    X : array_like
-        Design, ``(n, p)`` shared by the batch or ``(*batch, n, p)``.
-    y : array_like
-        Responses, ``(*batch, n)``.
+    X, y : array_like
+        Batch of problems (shapes of :mod:`simulations.design`).
     sigma : float
         Noise standard deviation, ``> 0``.
     tau : float
@@ -516,6 +515,16 @@ def gaussian_linear_posterior(X: ArrayLike, y: ArrayLike, sigma: float,
     cov = np.linalg.inv(precision)
     mean = np.linalg.solve(precision, (xty / s ** 2)[..., None])[..., 0]
     return GaussianLinearPosterior(mean=mean, cov=cov)
+
+
+def _neg_log_posterior(coef: ArrayLike, X: ArrayLike, y: ArrayLike, sigma: float,
+                       prior_nll: Callable[..., np.ndarray], scale: float,
+                       scale_name: str) -> float | np.ndarray:
+    """Gaussian regression NLL plus ``sum_j prior_nll(w_j, 0, scale)`` per problem."""
+    nll = gaussian_regression_nll(X, y, coef, positive_scalar(sigma, "sigma"))
+    s = positive_scalar(scale, scale_name)
+    w = np.asarray(coef, dtype=np.float64)
+    return _out(nll + np.sum(prior_nll(w, np.zeros_like(w), s), axis=-1))
 
 
 def gaussian_prior_neg_log_posterior(coef: ArrayLike, X: ArrayLike, y: ArrayLike, sigma: float,
@@ -539,36 +548,17 @@ def gaussian_prior_neg_log_posterior(coef: ArrayLike, X: ArrayLike, y: ArrayLike
     float or numpy.ndarray
         Batch shape.
     """
-    nll = gaussian_regression_nll(X, y, coef, positive_scalar(sigma, "sigma"))
-    t = positive_scalar(tau, "tau")
-    w = np.asarray(coef, dtype=np.float64)
-    return _out(nll + np.sum(gaussian_nll(w, np.zeros_like(w), t), axis=-1))
+    return _neg_log_posterior(coef, X, y, sigma, gaussian_nll, tau, "tau")
 
 
 def laplace_prior_neg_log_posterior(coef: ArrayLike, X: ArrayLike, y: ArrayLike, sigma: float,
                                     b: float) -> float | np.ndarray:
     """``-log p(y | w) - log p(w)`` with ``y | w ~ N(Xw, sigma^2 I)`` and ``w_j ~ Laplace(0, b)``.
 
-    Parameters
-    ----------
-    coef : array_like
-        Coefficients ``w``, broadcastable to ``(*batch, p)``.
-    X, y : array_like
-        Batch of problems (shapes of :mod:`simulations.design`).
-    sigma : float
-        Noise standard deviation, ``> 0``.
-    b : float
-        Laplace scale, ``> 0``.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        Batch shape.
+    As :func:`gaussian_prior_neg_log_posterior` with the Laplace scale ``b > 0`` in place of
+    ``tau``.
     """
-    nll = gaussian_regression_nll(X, y, coef, positive_scalar(sigma, "sigma"))
-    b_ = positive_scalar(b, "b")
-    w = np.asarray(coef, dtype=np.float64)
-    return _out(nll + np.sum(laplace_nll(w, np.zeros_like(w), b_), axis=-1))
+    return _neg_log_posterior(coef, X, y, sigma, laplace_nll, b, "b")
 
 
 def linear_gaussian_nll_grad(coef: ArrayLike, X: ArrayLike, y: ArrayLike,

@@ -65,6 +65,7 @@ from numpy.typing import ArrayLike
 
 from simulations.design import (
     Design,
+    as_coef,
     as_design,
     as_max_iter,
     fitted,
@@ -147,22 +148,18 @@ class RegressionFit:
 # ---------------------------------------------------------------------- likelihoods
 
 
-def _params(X: ArrayLike, y: ArrayLike, coef: ArrayLike, scale: ArrayLike
-            ) -> tuple[Design, np.ndarray, np.ndarray]:
-    """Validate data, coefficients ``(*batch, p)`` and positive scales ``batch``."""
+def _residuals(X: ArrayLike, y: ArrayLike, coef: ArrayLike, scale: ArrayLike
+               ) -> tuple[Design, np.ndarray, np.ndarray]:
+    """Validate data, coefficients ``(*batch, p)`` and positive scales ``batch``; return the
+    design, the residuals ``y - X coef`` ``(B, n)`` and the scales ``(B,)``."""
     d = as_design(X, y, min_obs_per_feature=False)
-    c = as_finite_array(coef, "coef", min_ndim=1, dtype=np.float64)
-    if c.shape[-1] != d.n_features:
-        raise ValueError(f"`coef` must have {d.n_features} entries along its last axis (the "
-                         f"columns of `X`), got shape {c.shape}.")
-    check_broadcastable_to(c, d.batch_shape + (d.n_features,), ("coef", "y"))
+    c = as_coef(coef, d)
     s = as_finite_array(scale, "scale", dtype=np.float64)
     if np.any(s <= 0):
         raise ValueError("`scale` must be positive.")
     check_broadcastable_to(s, d.batch_shape, ("scale", "y"))
-    c = np.broadcast_to(c, d.batch_shape + (d.n_features,)).reshape(d.n_batch, d.n_features)
     s = np.broadcast_to(s, d.batch_shape).reshape(d.n_batch)
-    return d, c, s
+    return d, d.y - fitted(d.X, c), s
 
 
 def gaussian_regression_nll(X: ArrayLike, y: ArrayLike, coef: ArrayLike,
@@ -185,8 +182,8 @@ def gaussian_regression_nll(X: ArrayLike, y: ArrayLike, coef: ArrayLike,
     numpy.ndarray
         NLL per data set, shape ``batch``.
     """
-    d, c, s = _params(X, y, coef, scale)
-    rss = np.sum((d.y - fitted(d.X, c)) ** 2, axis=-1)
+    d, r, s = _residuals(X, y, coef, scale)
+    rss = np.sum(r ** 2, axis=-1)
     n = d.n_obs
     return d.unflatten(rss / (2 * s ** 2) + 0.5 * n * np.log(2 * math.pi * s ** 2))
 
@@ -195,20 +192,11 @@ def laplace_regression_nll(X: ArrayLike, y: ArrayLike, coef: ArrayLike,
                            scale: ArrayLike) -> np.ndarray:
     r"""Laplace negative log-likelihood :math:`\frac1b\sum_i|y_i - x_i'\beta| + n\log(2b)`.
 
-    Parameters
-    ----------
-    X, y, coef
-        As in :func:`gaussian_regression_nll`.
-    scale : array_like
-        Laplace scales ``b > 0``, broadcastable to ``batch``.
-
-    Returns
-    -------
-    numpy.ndarray
-        NLL per data set, shape ``batch``.
+    Parameters and result as in :func:`gaussian_regression_nll`, with Laplace scales ``b > 0``
+    as ``scale``.
     """
-    d, c, s = _params(X, y, coef, scale)
-    sad = np.sum(np.abs(d.y - fitted(d.X, c)), axis=-1)
+    d, r, s = _residuals(X, y, coef, scale)
+    sad = np.sum(np.abs(r), axis=-1)
     return d.unflatten(sad / s + d.n_obs * np.log(2 * s))
 
 
@@ -402,10 +390,8 @@ def lad(X: ArrayLike, y: ArrayLike, *, irls_steps: int = 3,
 
     Parameters
     ----------
-    X : array_like
-        Design, ``(n, p)`` shared or ``(*batch, n, p)``, full column rank, ``n >= p``.
-    y : array_like
-        Responses, ``(*batch, n)``.
+    X, y : array_like
+        As in :func:`least_squares`.
     irls_steps : int, optional
         Maximum IRLS steps (phase 1, default 3: a few steps bring the small residuals near the
         optimal basis; more steps cost more than the pivots they save).

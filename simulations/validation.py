@@ -51,6 +51,7 @@ __all__ = [
     "positive_int",
     "positive_scalar",
     "probability_sum_tolerance",
+    "real_scalar",
     "valid_axis",
 ]
 
@@ -328,7 +329,20 @@ def as_binary(y: ArrayLike, name: str) -> np.ndarray:
     return arr
 
 
-def _as_real_scalar(x: Any, name: str) -> float:
+def real_scalar(x: Any, name: str) -> float:
+    """Validate a finite real number.
+
+    Parameters
+    ----------
+    x : real scalar
+        Python or numpy number, or a 0-d array. Booleans are rejected.
+    name : str
+        Name of the parameter ``x`` was passed as.
+
+    Returns
+    -------
+    float
+    """
     if isinstance(x, (bool, np.bool_)):
         raise ValueError(f"`{name}` must be a real number, got {x!r}.")
     if isinstance(x, np.ndarray):
@@ -344,40 +358,16 @@ def _as_real_scalar(x: Any, name: str) -> float:
 
 
 def positive_scalar(x: Any, name: str) -> float:
-    """Validate a finite real number ``> 0``.
-
-    Parameters
-    ----------
-    x : real scalar
-        Python or numpy number, or a 0-d array. Booleans are rejected.
-    name : str
-        Name of the parameter ``x`` was passed as.
-
-    Returns
-    -------
-    float
-    """
-    value = _as_real_scalar(x, name)
+    """Validate a finite real number ``> 0`` (accepted types as in :func:`real_scalar`)."""
+    value = real_scalar(x, name)
     if value <= 0:
         raise ValueError(f"`{name}` must be positive, got {x!r}.")
     return value
 
 
 def nonnegative_scalar(x: Any, name: str) -> float:
-    """Validate a finite real number ``>= 0`` (see :func:`positive_scalar`).
-
-    Parameters
-    ----------
-    x : real scalar
-        The value to validate.
-    name : str
-        Name of the parameter ``x`` was passed as.
-
-    Returns
-    -------
-    float
-    """
-    value = _as_real_scalar(x, name)
+    """Validate a finite real number ``>= 0`` (accepted types as in :func:`real_scalar`)."""
+    value = real_scalar(x, name)
     if value < 0:
         raise ValueError(f"`{name}` must be non-negative, got {x!r}.")
     return value

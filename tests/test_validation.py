@@ -314,3 +314,14 @@ def test_as_reduction():
         assert V.as_reduction(r) == r
     with pytest.raises(ValueError, match=r"^`reduction` must be one of"):
         V.as_reduction("average")
+
+
+def test_real_scalar_accepts_any_sign_and_rejects_what_positive_scalar_rejects():
+    """real_scalar returns a float for finite reals of any sign (also 0-d arrays) and names
+    the parameter otherwise."""
+    assert V.real_scalar(-2, "t") == -2.0 and V.real_scalar(np.array(0.5), "t") == 0.5
+    assert isinstance(V.real_scalar(np.float32(0.0), "t"), float)
+    with pytest.raises(ValueError, match=r"^`t` must be finite, got nan\.$"):
+        V.real_scalar(np.nan, "t")
+    with pytest.raises(ValueError, match=r"^`t` must be a real number, got True\.$"):
+        V.real_scalar(True, "t")
