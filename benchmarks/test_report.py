@@ -31,9 +31,18 @@ def test_best_times_takes_the_minimum_of_interleaved_rounds():
     assert calls == ["a", "b"] * 3 and set(times) == {"a", "b"}
 
 
+def test_best_times_repeats_fast_functions_within_a_round():
+    """With min_round_seconds a fast function is called several times per round (autorange)."""
+    calls = []
+    times = best_times({"fast": lambda: calls.append(1)}, 2, min_round_seconds=1e-4)
+    assert len(calls) > 3 and 0 < times["fast"] < 1e-4
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: best_times({}, 1), "`fns` must hold at least one function"),
     (lambda: best_times({"a": int}, 0), "`repeat` must be a positive integer"),
+    (lambda: best_times({"a": int}, 1, min_round_seconds=-1.0),
+     "`min_round_seconds` must be a finite number >= 0"),
     (lambda: record_ratio(_FakeBenchmark(), metric="m", candidate="c", baseline="b",
                           times={"candidate": 0.0, "baseline": 1.0}, target=1.0),
      "`times` must hold positive"),

@@ -2,7 +2,9 @@
 
 On a shared machine the minimum over repetitions is the least noisy estimate of a function's
 cost (Python ``timeit`` documentation); alternating baseline and candidate inside each
-repetition exposes both to the same background load.
+repetition exposes both to the same background load, and repeating a fast function within a
+round (``min_round_seconds``, like ``timeit``'s autorange) gives it as long a measurement as
+a slow one.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any, Callable, Mapping
 __all__ = ["Ratio", "best_times", "record_ratio"]
 
 
-def best_times(fns: Mapping[str, Callable[[], Any]], repeat: int = 5) -> dict[str, float]:
-    """Minimum wall time of each function over ``repeat`` interleaved rounds.
+def best_times(fns: Mapping[str, Callable[[], Any]], repeat: int = 5,
+               min_round_seconds: float = 0.0) -> dict[str, float]:
+    """Best per-call wall time of each function over ``repeat`` interleaved rounds.
 
     Parameters
     ----------
@@ -24,23 +27,44 @@ def best_times(fns: Mapping[str, Callable[[], Any]], repeat: int = 5) -> dict[st
         Functions without arguments, timed in mapping order within every round.
     repeat : int, optional
         Rounds, ``>= 1``.
+    min_round_seconds : float, optional
+        As ``timeit``'s autorange: a function that runs faster is called ``k`` times per round
+        (``k`` from one calibration call, so that a round takes at least this long) and its
+        round time is the mean of those calls. A short function then gets as many seconds of
+        measurement per round as a long one, so one scheduler hiccup cannot dominate its
+        estimate. The default 0 calls every function once per round.
 
     Returns
     -------
     dict of str to float
-        Best seconds per function.
+        Best seconds per call, per function.
     """
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise ValueError(f"`repeat` must be a positive integer, got {repeat!r}.")
     if not fns:
         raise ValueError("`fns` must hold at least one function.")
+    if not (isinstance(min_round_seconds, (int, float)) and 0 <= min_round_seconds < math.inf):
+        raise ValueError(f"`min_round_seconds` must be a finite number >= 0, got "
+                         f"{min_round_seconds!r}.")
+    calls = {name: _calls_per_round(fn, min_round_seconds) for name, fn in fns.items()}
     best = {name: math.inf for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
             t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
+            for _ in range(calls[name]):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / calls[name])
     return best
+
+
+def _calls_per_round(fn: Callable[[], Any], min_round_seconds: float) -> int:
+    """Calls of ``fn`` that take at least ``min_round_seconds`` (one timed calibration call)."""
+    if min_round_seconds <= 0:
+        return 1
+    t0 = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t0, 1e-9)
+    return max(1, math.ceil(min_round_seconds / once))
 
 
 @dataclass(frozen=True, slots=True)

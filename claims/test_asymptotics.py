@@ -6,6 +6,11 @@ MLE, multimodal likelihood), logistic regression (IRLS). Every parameter compone
 Counter-examples (:mod:`simulations.nonregular`) run through the *same* decision rules, where
 they must fail (role ``condition``) or be rejected (role ``control``).
 
+Non-convergence is counted, never dropped: a replication whose MLE does not exist or whose fit
+did not converge is NaN (logistic separation, see :meth:`LogisticRegression.mle`); every
+check of ASY-01..03 reports those counts per n in its params (``failed_fits``) and note, and
+they must be 0 (:func:`_failed_fits`).
+
 Sample sizes: the geometric grid :data:`N_GRID` = 50, 126, 316, 795, 2000 (ratio 40^(1/4)).
 It starts at 50 because below that the logistic MLE fails to exist with probability > 1e-4
 (complete separation: 0.36 % at n = 20) and the second-order terms of the Gamma-shape MSE
@@ -153,13 +158,17 @@ FIGURE_POINTS: int = 60
 
 @dataclass(frozen=True)
 class _MLE:
-    """θ̂ of ``size`` replications of ``n`` observations: ``(size, p)``."""
+    """θ̂ of ``size`` replications of ``n`` observations: ``(size, p)``.
+
+    ``sample_mle`` is ``mle(draw(...))`` without re-validating the model's own draws (same
+    numbers; see :mod:`simulations.models`).
+    """
 
     model: Model
     n: int
 
     def __call__(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return self.model.mle(self.model.draw(rng, size, self.n))
+        return self.model.sample_mle(rng, size, self.n)
 
 
 @dataclass(frozen=True)
@@ -170,7 +179,7 @@ class _Wald:
     n: int
 
     def __call__(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        est = self.model.mle(self.model.draw(rng, size, self.n))
+        est = self.model.sample_mle(rng, size, self.n)
         var = np.diagonal(self.model.inverse_information(est), axis1=-2, axis2=-1)
         return np.stack([est, np.sqrt(var / self.n)], axis=1)
 
@@ -203,10 +212,19 @@ class _Efficiency:
 # summaries
 # ----------------------------------------------------------------------------------------------
 
-def _require_finite(est: np.ndarray, what: str, n: int) -> None:
-    bad = int(np.count_nonzero(~np.isfinite(est)))
-    assert bad == 0, (f"{what}: the estimate does not exist in {bad} replication(s) at n = {n} "
-                      "(e.g. separation); the grid must start where it exists.")
+def _failed_fits(stats: np.ndarray, what: str, n: int) -> int:
+    """Replications without a finite estimate, counted for the checks' params and notes.
+
+    An MLE that does not exist or whose fit did not converge is NaN (e.g. the logistic fit
+    under separation, :meth:`simulations.models.LogisticRegression.mle`), never dropped. The
+    count must be 0 -- the grid starts where the MLE exists and the rules have no use for NaN
+    -- and a non-zero count fails the test, naming it.
+    """
+    bad = int(np.count_nonzero(~np.all(np.isfinite(stats.reshape(len(stats), -1)), axis=1)))
+    assert bad == 0, (f"{what}: the estimate does not exist or did not converge in {bad} "
+                      f"replication(s) at n = {n} (e.g. separation); the grid must start where "
+                      "it exists.")
+    return bad
 
 
 def _log_rmse(errors: np.ndarray) -> tuple[float, float]:
@@ -302,8 +320,7 @@ def test_mle_is_consistent(mc, name):
     model = MODELS[name]
     avar = np.diagonal(model.inverse_information())
     runs = {n: _simulate(mc, "mle", _MLE(model, n), R_GRID, n=n) for n in N_GRID}
-    for n, res in runs.items():
-        _require_finite(res.stats, model.name, n)
+    failed = [_failed_fits(runs[n].stats, model.name, n) for n in N_GRID]
     seconds = sum(r.seconds for r in runs.values())
     last = runs[N_MAX]
     logn = np.log(N_GRID)
@@ -320,11 +337,13 @@ def test_mle_is_consistent(mc, name):
                            "y": np.exp(y), "lo": np.exp(y - zc * se), "hi": np.exp(y + zc * se)}],
                "reference": [{"label": "slope −1/2: √(I⁻¹/n)", "x": list(N_GRID),
                               "y": np.sqrt(avar[j] / np.array(N_GRID))}]}
-        params = {"model": name, "parameter": pname, "theta": theta, "n_grid": list(N_GRID)}
+        params = {"model": name, "parameter": pname, "theta": theta, "n_grid": list(N_GRID),
+                  "failed_fits": failed}
         mc.record(f"{model.name}: slope of log RMSE({pname}̂) on log n is −1/2", dec,
                   params=params, seed=last.seed, seconds=seconds, figure=fig,
                   note=f"Weighted LS over n = {list(N_GRID)}, {R_GRID} replications each; "
-                       f"streams 'mle' keyed by n (seed shown: n = {N_MAX}).")
+                       f"streams 'mle' keyed by n (seed shown: n = {N_MAX}). Fits without a "
+                       f"finite MLE (non-converged, NaN) per n: {failed}.")
         eps = TAIL_EPS_SD * math.sqrt(avar[j] / N_MAX)
         k = int(np.count_nonzero(np.abs(last.stats[:, j] - theta) > eps))
         mc.record(f"{model.name}: P(|{pname}̂ − {pname}| > {eps:.3g}) ≈ 0 at n = {N_MAX}",
@@ -430,11 +449,11 @@ def test_mle_is_asymptotically_normal(mc, name):
     avar = np.diagonal(model.inverse_information())
     runs = {n: _simulate(mc, "wald", _Wald(model, n), R_COVERAGE if n == N_MAX else R_GRID, n=n)
             for n in N_GRID}
-    for n, res in runs.items():
-        _require_finite(res.stats, model.name, n)
+    failed = [_failed_fits(runs[n].stats, model.name, n) for n in N_GRID]
     last = runs[N_MAX]
     for j, pname in enumerate(model.param_names):
-        params = {"model": name, "parameter": pname, "theta": float(theta[j]), "n": N_MAX}
+        params = {"model": name, "parameter": pname, "theta": float(theta[j]), "n": N_MAX,
+                  "failed_fits": failed}
         z = (last.stats[:, 0, j] - theta[j]) * math.sqrt(N_MAX / avar[j])
         dec = decisions.dkw_kolmogorov(z, special.ndtr, alpha=mc.alpha, margin=KS_MARGIN)
         eps = dec.ci[1] - dec.estimate
@@ -462,7 +481,8 @@ def test_mle_is_asymptotically_normal(mc, name):
                                       "x": list(N_GRID), "y": cover, "lo": lo, "hi": hi}],
                           "reference": [{"label": "0.95", "x": list(N_GRID),
                                          "y": [WALD_LEVEL] * len(N_GRID)}]},
-                  note=f"Replications: {R_GRID} per n below {N_MAX}, {R_COVERAGE} at {N_MAX}.")
+                  note=f"Replications: {R_GRID} per n below {N_MAX}, {R_COVERAGE} at {N_MAX}. "
+                       f"Fits without a finite MLE (non-converged, NaN) per n: {failed}.")
 
 
 @pytest.mark.claim("ASY-02")
@@ -539,30 +559,32 @@ class _EfficiencySeries:
     plain: tuple[float, float]
     last: Any
     seconds: float
+    failed: list[int]
 
     @property
     def note(self) -> str:
         """How the ratio was estimated, with the plain estimate for comparison."""
         return (f"Var(θ̂) estimated with the mean score as a control variate "
                 f"(E[(I⁻¹S̄)²] = I⁻¹/n exactly), MCSE by the delta method; without it: "
-                f"{self.plain[0]:.4f} ± {self.plain[1]:.4f} at n = {N_MAX}.")
+                f"{self.plain[0]:.4f} ± {self.plain[1]:.4f} at n = {N_MAX}. Fits without a "
+                f"finite estimate (non-converged, NaN) per n: {self.failed}.")
 
 
 def _efficiency_series(mc, label: str, model: Model, j: int, avar: float,
                        estimator: Callable[[Any], np.ndarray] | None = None
                        ) -> _EfficiencySeries:
     """Run the efficiency kernel over the grid for component ``j``."""
-    ratios, ses, seconds, last = [], [], 0.0, None
+    ratios, ses, seconds, last, failed = [], [], 0.0, None, []
     for n in N_GRID:
         res = _simulate(mc, label, _Efficiency(model, n, estimator), R_GRID, n=n)
-        _require_finite(res.stats, label, n)
+        failed.append(_failed_fits(res.stats, label, n))
         r, s = _efficiency(res.stats[:, 0, j], res.stats[:, 1, j], avar, n)
         ratios.append(r)
         ses.append(s)
         seconds += res.seconds
         last = res
     plain = _plain_efficiency(last.stats[:, 0, j], avar, N_MAX)
-    return _EfficiencySeries(ratios, ses, plain, last, seconds)
+    return _EfficiencySeries(ratios, ses, plain, last, seconds, failed)
 
 
 def _efficiency_figure(title: str, ratios: list[float], ses: list[float], z: float,
@@ -592,7 +614,7 @@ def test_mle_reaches_cramer_rao_bound(mc, name):
                   decisions.equivalence(es.ratios[-1], es.ses[-1], 1.0, EFF_MARGIN,
                                         alpha=mc.alpha, n_reps=es.last.n_reps),
                   params={"model": name, "parameter": pname, "theta": _theta_of(model, j),
-                          "n": N_MAX},
+                          "n": N_MAX, "failed_fits": es.failed},
                   seed=es.last.seed, seconds=es.seconds,
                   figure=_efficiency_figure(f"{model.name}: efficiency of {pname}̂",
                                             es.ratios, es.ses, z),
@@ -652,7 +674,8 @@ def test_inefficient_and_superefficient_estimators(mc):
         mc.record(f"{name} (at n = {N_MAX})",
                   decisions.equivalence(es.ratios[-1], es.ses[-1], 1.0, EFF_MARGIN,
                                         alpha=mc.alpha, n_reps=es.last.n_reps),
-                  role=role, params={"estimator": label, "n": N_MAX, "limit": limit},
+                  role=role, params={"estimator": label, "n": N_MAX, "limit": limit,
+                                     "failed_fits": es.failed},
                   seed=es.last.seed, seconds=es.seconds,
                   figure=_efficiency_figure(f"{model.name}: {label}", es.ratios, es.ses, z,
                                             limit),

@@ -2,17 +2,19 @@
 
 Every model is a frozen dataclass holding its *true* parameter and implementing :class:`Model`:
 
-=========================  ======================================================================
-``draw(rng, size, n)``     ``size`` replications of ``n`` i.i.d. observations: shape ``(size, n)``
-                           (logistic regression: a pair ``(X, y)`` of shapes ``(size, n, 2)``,
-                           ``(size, n)``)
-``logpdf(data, theta)``    log-density (or log-pmf) of every observation, shape ``(..., n)``
-``score(data, theta)``     per-observation score ``d log p / d theta``, shape ``(..., n, p)``
-``hessian(data, theta)``   per-observation second derivative, shape ``(..., n, p, p)``
-``fisher_information(t)``  Fisher information of *one* observation, shape ``(..., p, p)``
-``inverse_information(t)`` its inverse, the asymptotic covariance of ``√n (θ̂ - θ)``
-``mle(data)``              maximum-likelihood estimate of every replication, shape ``(..., p)``
-=========================  ======================================================================
+============================  ===================================================================
+``draw(rng, size, n)``        ``size`` replications of ``n`` i.i.d. observations: shape
+                              ``(size, n)`` (logistic regression: a pair ``(X, y)`` of shapes
+                              ``(size, n, 2)``, ``(size, n)``)
+``logpdf(data, theta)``       log-density (or log-pmf) of every observation, shape ``(..., n)``
+``score(data, theta)``        per-observation score ``d log p / d theta``, ``(..., n, p)``
+``hessian(data, theta)``      per-observation second derivative, shape ``(..., n, p, p)``
+``fisher_information(t)``     Fisher information of *one* observation, shape ``(..., p, p)``
+``inverse_information(t)``    its inverse, the asymptotic covariance of ``√n (θ̂ - θ)``
+``mle(data)``                 maximum-likelihood estimate of every replication, ``(..., p)``
+``sample_mle(rng, size, n)``  ``mle(draw(rng, size, n))`` for the Monte Carlo kernels, without
+                              re-validating data the model drew itself (see below)
+============================  ===================================================================
 
 ``theta`` defaults to the model's true parameter and may carry leading (replication) axes that
 broadcast against the data's, e.g. ``theta`` of shape ``(R, p)`` with data of shape ``(R, n)``.
@@ -37,13 +39,28 @@ Closed form: Bernoulli (``x̄``), Poisson (``x̄``), Exponential (``1/x̄``), No
   the highest log-likelihood is returned. Starting from the quartiles guards against data whose
   median falls in a dip between two clusters; it does not *guarantee* the global maximum, which
   is why ``tests/test_models.py`` compares with an exhaustive grid search on small samples.
-* **Logistic regression** (intercept and one standard-normal covariate): iteratively reweighted
-  least squares (Newton-Raphson on the concave log-likelihood), batched with ``np.linalg.solve``
-  on ``(..., p, p)`` systems. Rows that do not converge (complete or quasi-complete separation,
-  where the MLE does not exist) get NaN.
+* **Logistic regression** (intercept and one standard-normal covariate): the project's one
+  batched logistic MLE, :func:`simulations.classification.fit_logistic` (damped Newton/IRLS
+  with step halving and per-replication convergence flags). :meth:`LogisticRegression.fit`
+  returns the whole fit, whose ``n_failed`` counts the replications that did not converge
+  (complete or quasi-complete separation, where the MLE does not exist); ``mle`` returns NaN
+  for exactly those replications, so a Monte Carlo summary cannot use them unnoticed.
 
 Every public method validates its input and raises ``ValueError`` naming the parameter in
 backticks (see :mod:`simulations.validation`).
+
+Validation and the Monte Carlo hot path
+---------------------------------------
+For the closed-form estimators, checking the data (finite, in the support) costs as much as
+the estimate itself. ``sample_mle(rng, size, n)`` -- what the Monte Carlo kernels call --
+draws with the model's own sampler and estimates without re-checking what it drew. That is
+safe because the checks cannot fail there: the parameters were validated when the model was
+built, and the samplers return values in the support by construction (0.0/1.0 from a
+comparison, Poisson counts, exponential and normal variates from numpy's generators). The
+one failure the data checks would catch -- a non-finite value, if extreme parameters made a
+variate overflow -- propagates to the row mean every closed-form estimator starts from, and
+that mean is checked (``O(size)``, not ``O(size n)``). The public ``mle(data)`` validates as
+before; both paths compute the estimate with the same code.
 
 References
 ----------
@@ -65,6 +82,9 @@ from typing import Any, ClassVar, Protocol, Union, runtime_checkable
 import numpy as np
 from scipy import special
 
+from simulations.classification import (DEFAULT_MAX_ITER, DEFAULT_TOL, LogitFit,
+                                         fit_logistic_design)
+from simulations.design import Design
 from simulations.validation import as_binary, as_finite_array, positive_int, positive_scalar
 
 __all__ = [
@@ -79,7 +99,6 @@ __all__ = [
     "Normal",
     "Poisson",
     "gamma_shape_mle",
-    "logistic_irls",
 ]
 
 #: Data of one model: an array ``(..., n)``, or ``(X, y)`` for logistic regression.
@@ -120,6 +139,9 @@ class Model(Protocol):
 
     def mle(self, data: Data) -> np.ndarray:
         """Maximum-likelihood estimate of every replication, shape ``(..., p)``."""
+
+    def sample_mle(self, rng: np.random.Generator, size: int, n: int) -> np.ndarray:
+        """``mle(draw(rng, size, n))`` without re-validating the draws, shape ``(size, p)``."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,6 +210,34 @@ class _ArrayModel:
     def _draw_args(self, rng: Any, size: Any, n: Any) -> tuple[np.random.Generator, int, int]:
         return _check_rng(rng), positive_int(size, "size"), positive_int(n, "n")
 
+    def _mle_unchecked(self, x: np.ndarray) -> np.ndarray:
+        """The MLE of data ``x`` that need no checks (see :meth:`sample_mle`).
+
+        Closed-form models override this with their formula (their ``mle`` is this after
+        :meth:`_data`); iterative estimators, whose cost dwarfs the checks, validate anyway.
+        """
+        return self.mle(x)  # type: ignore[attr-defined]
+
+    def sample_mle(self, rng: np.random.Generator, size: int, n: int) -> np.ndarray:
+        """MLE of ``size`` fresh replications of ``n`` observations: ``mle(draw(...))``.
+
+        The draws are not re-validated: they come from the model's own sampler, in the support
+        by construction (module docstring, "Validation and the Monte Carlo hot path").
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the draws.
+        size, n : int
+            Replications and observations per replication.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(size, p)``; the same numbers as ``mle(draw(rng, size, n))``.
+        """
+        return self._mle_unchecked(self.draw(rng, size, n))  # type: ignore[attr-defined]
+
     def inverse_information(self, theta: Any = None) -> np.ndarray:
         """Inverse of :meth:`fisher_information`: asymptotic covariance of ``sqrt(n)(θ̂ - θ)``.
 
@@ -207,6 +257,20 @@ class _ArrayModel:
 def _scalar_info(values: np.ndarray) -> np.ndarray:
     """Stack scalar informations into ``(..., 1, 1)`` matrices."""
     return np.asarray(values, dtype=float)[..., None, None]
+
+
+def _finite_means(x: np.ndarray) -> np.ndarray:
+    """Row means of ``x``, shape ``(...)``, checked finite: ``O(rows)`` guard of unchecked data.
+
+    A NaN or infinite value in a row (or a row whose sum overflows) makes its mean
+    non-finite, so this catches what a finiteness check of ``x`` would, at the cost of one
+    check per row instead of per value.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        m = x.mean(axis=-1)
+    if not np.all(np.isfinite(m)):
+        raise ValueError("`data` must be finite (no NaN or inf); a row mean is not finite.")
+    return m
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,7 +344,10 @@ class Bernoulli(_ArrayModel):
 
     def mle(self, data: Any) -> np.ndarray:
         """``x̄``, shape ``(..., 1)`` (0 or 1 when all outcomes agree)."""
-        return self._data(data).mean(axis=-1)[..., None]
+        return self._mle_unchecked(self._data(data))
+
+    def _mle_unchecked(self, x: np.ndarray) -> np.ndarray:
+        return _finite_means(x)[..., None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,7 +415,10 @@ class Poisson(_ArrayModel):
 
     def mle(self, data: Any) -> np.ndarray:
         """``x̄``, shape ``(..., 1)``."""
-        return self._data(data).mean(axis=-1)[..., None]
+        return self._mle_unchecked(self._data(data))
+
+    def _mle_unchecked(self, x: np.ndarray) -> np.ndarray:
+        return _finite_means(x)[..., None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,7 +487,10 @@ class Exponential(_ArrayModel):
 
     def mle(self, data: Any) -> np.ndarray:
         """``1 / x̄``, shape ``(..., 1)``."""
-        return 1.0 / self._data(data).mean(axis=-1)[..., None]
+        return self._mle_unchecked(self._data(data))
+
+    def _mle_unchecked(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / _finite_means(x)[..., None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -503,9 +576,12 @@ class Normal(_ArrayModel):
 
     def mle(self, data: Any) -> np.ndarray:
         """``(x̄, mean((x - x̄)²))``, shape ``(..., 2)``; variance NaN where it is 0."""
-        x = self._data(data)
-        m = x.mean(axis=-1)
-        v = ((x - m[..., None]) ** 2).mean(axis=-1)
+        return self._mle_unchecked(self._data(data))
+
+    def _mle_unchecked(self, x: np.ndarray) -> np.ndarray:
+        m = _finite_means(x)
+        d = x - m[..., None]
+        v = np.square(d, out=d).mean(axis=-1)
         return np.stack([m, np.where(v > 0, v, np.nan)], axis=-1)
 
 
@@ -877,79 +953,6 @@ def _logistic_data(data: Any) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def _irls_block(Xt: np.ndarray, y: np.ndarray, *, tol: float, max_iter: int) -> np.ndarray:
-    """IRLS for one block of rows: ``Xt`` is ``(b, p, n)``, ``y`` is ``(b, n)``; NaN if failed."""
-    b, p, _ = Xt.shape
-    beta = np.zeros((b, p))
-    done = np.zeros(b, dtype=bool)
-    failed = np.zeros(b, dtype=bool)
-    eye = np.eye(p)
-    for _ in range(max_iter):
-        act = np.flatnonzero(~done & ~failed)
-        if act.size == 0:
-            break
-        Xa, ya, ba = Xt[act], y[act], beta[act]
-        eta = np.matmul(ba[:, None, :], Xa)[:, 0, :]
-        with np.errstate(over="ignore"):
-            mu = np.exp(-eta)
-        mu += 1.0
-        np.reciprocal(mu, out=mu)
-        w = mu * (1.0 - mu)
-        grad = np.matmul(Xa, (ya - mu)[..., None])[..., 0]
-        H = np.matmul(Xa * w[:, None, :], Xa.transpose(0, 2, 1))
-        ridge = 1e-12 * np.trace(H, axis1=1, axis2=2) / p + 1e-300
-        step = np.linalg.solve(H + ridge[:, None, None] * eye, grad[..., None])[..., 0]
-        new = ba + step
-        bad = ~np.all(np.isfinite(new), axis=1)
-        # IRLS is Newton's method: after a step of size s the error is O(s²).
-        conv = ~bad & (np.abs(step).max(axis=1) <= tol * (1.0 + np.abs(new).max(axis=1)))
-        beta[act] = np.where(bad[:, None], ba, new)
-        done[act[conv]] = True
-        failed[act[bad]] = True
-    beta[~done] = np.nan
-    return beta
-
-
-def logistic_irls(X: Any, y: Any, *, tol: float = 1e-8, max_iter: int = 50) -> np.ndarray:
-    """Logistic-regression MLE of every replication by batched IRLS (Newton-Raphson).
-
-    Parameters
-    ----------
-    X : array_like
-        Designs, shape ``(..., n, p)``.
-    y : array_like
-        Binary outcomes, shape ``(..., n)``.
-    tol : float, optional
-        A row is converged after a step with ``max|Δβ| <= tol * (1 + max|β|)``; IRLS is
-        Newton's method for the canonical link, so the error left is ``O(tol²)``.
-    max_iter : int, optional
-        Maximum number of iterations.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``β̂``, shape ``(..., p)``; NaN for rows that did not converge (under complete or
-        quasi-complete separation the MLE does not exist and ``|β|`` grows without bound).
-
-    Notes
-    -----
-    Starts at ``β = 0``. The Newton matrix ``XᵀWX`` gets a ridge of ``1e-12 * trace / p``
-    so that it stays invertible when weights underflow; this changes the path, never the
-    fixed point (the step is zero exactly where the score is zero). Rows are processed in
-    cache-sized blocks and only rows still iterating are updated.
-    """
-    X, y = _logistic_data((X, y))
-    tol = positive_scalar(tol, "tol")
-    max_iter = positive_int(max_iter, "max_iter")
-    lead, (n, p) = X.shape[:-2], X.shape[-2:]
-    Xt = np.ascontiguousarray(np.swapaxes(X.reshape((-1, n, p)), 1, 2))
-    yf = y.reshape((-1, n))
-    beta = np.empty((Xt.shape[0], p))
-    for sl in _row_blocks(Xt.shape[0], n * p):
-        beta[sl] = _irls_block(Xt[sl], yf[sl], tol=tol, max_iter=max_iter)
-    return beta.reshape(lead + (p,))
-
-
 @dataclass(frozen=True, slots=True)
 class LogisticRegression:
     """Logistic regression ``P(y = 1 | z) = expit(β0 + β1 z)`` with ``z ~ N(0, 1)``.
@@ -1048,7 +1051,61 @@ class LogisticRegression:
         """Inverse of :meth:`fisher_information`."""
         return np.linalg.inv(self.fisher_information(theta))
 
-    def mle(self, data: Any) -> np.ndarray:
-        """``β̂`` by batched IRLS (:func:`logistic_irls`), shape ``(..., 2)``."""
+    def fit(self, data: Any, *, tol: float = DEFAULT_TOL,
+            max_iter: int = DEFAULT_MAX_ITER) -> LogitFit:
+        """Batched logistic MLE of every replication, with convergence flags and their count.
+
+        Parameters
+        ----------
+        data : tuple of array_like
+            ``(X, y)`` of shapes ``(..., n, 2)`` and ``(..., n)``, ``y`` in ``{0, 1}``.
+        tol, max_iter
+            As in :func:`simulations.classification.fit_logistic`.
+
+        Returns
+        -------
+        LogitFit
+            ``coef`` of shape ``(..., 2)`` (the last iterate where not converged);
+            ``converged`` flags and ``n_failed`` counts the replications without an MLE
+            (separation) or not converged within ``max_iter``.
+        """
         X, y = _logistic_data(data)
-        return logistic_irls(X, y)
+        if X.shape[-2] < X.shape[-1]:
+            raise ValueError(f"`X` must have at least as many rows (observations) as columns, "
+                             f"got shape {X.shape}.")
+        return _fit_valid(X.astype(np.float64, copy=False), y.astype(np.float64, copy=False),
+                          tol, max_iter)
+
+    def mle(self, data: Any) -> np.ndarray:
+        """``β̂`` of every replication, shape ``(..., 2)``; NaN where the fit did not converge.
+
+        The fit is :meth:`fit`; its ``n_failed`` is the number of NaN rows here.
+        """
+        return _coef_or_nan(self.fit(data))
+
+    def sample_mle(self, rng: np.random.Generator, size: int, n: int) -> np.ndarray:
+        """``mle(draw(rng, size, n))`` without re-validating the draws, shape ``(size, 2)``.
+
+        ``X`` (a column of ones and standard-normal draws) is finite and ``y`` is 0.0/1.0 by
+        construction, so the fit skips the data checks of :meth:`fit`; the numbers are the same.
+        """
+        X, y = self.draw(rng, size, n)
+        return _coef_or_nan(_fit_valid(X, y, DEFAULT_TOL, DEFAULT_MAX_ITER))
+
+
+def _fit_valid(X: np.ndarray, y: np.ndarray, tol: float, max_iter: int) -> LogitFit:
+    """The shared logistic fit of data whose values are known to be valid.
+
+    ``X`` float64 ``(..., n, p)`` and ``y`` 0.0/1.0 ``(..., n)``, flattened into a
+    :class:`~simulations.design.Design` for
+    :func:`~simulations.classification.fit_logistic_design` (no second validation pass).
+    """
+    lead, (n, p) = X.shape[:-2], X.shape[-2:]
+    design = Design(X=np.ascontiguousarray(X.reshape((-1, n, p))),
+                    y=np.ascontiguousarray(y.reshape((-1, n))), batch_shape=lead)
+    return fit_logistic_design(design, tol=tol, max_iter=max_iter)
+
+
+def _coef_or_nan(fit: LogitFit) -> np.ndarray:
+    """The coefficients, with NaN rows where ``fit.converged`` is False."""
+    return np.where(fit.converged[..., None], fit.coef, np.nan)

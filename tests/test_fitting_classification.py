@@ -4,6 +4,8 @@ tolerance), the cross-entropy it minimises, non-convergence bookkeeping and inpu
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from scipy import special
@@ -12,6 +14,7 @@ from simulations import classification as C
 from simulations import losses
 from simulations import reference_fits as ref
 from simulations.decisions import eps_tolerance
+from simulations.design import as_design
 
 
 def _design(rng: np.random.Generator, n: int, p: int) -> np.ndarray:
@@ -123,6 +126,123 @@ def test_nearly_separated_data_converge_with_step_halving():
     fit = C.fit_logistic(X, y)
     assert fit.converged.all()
     assert _close(fit.coef, ref.logit_statsmodels(X, y).coef)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp:RuntimeWarning")  # statsmodels
+def test_overshooting_newton_steps_are_halved_and_still_reach_the_mle(monkeypatch):
+    """Heavy-tailed covariates make some full steps overshoot: they are halved, and every
+    converged fit equals statsmodels Logit's MLE."""
+    halved = []
+    backtrack = C._backtrack
+
+    def spy(*args, **kwargs):
+        t, found = backtrack(*args, **kwargs)
+        halved.append(int(np.count_nonzero(found & (t < 1.0))))
+        return t, found
+    monkeypatch.setattr(C, "_backtrack", spy)
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(40), rng.exponential(size=(40, 2)) ** 3])
+    beta = rng.normal(size=3) * 3
+    y = _binary(rng, X, beta, 100)
+    fit = C.fit_logistic(X, y)
+    assert sum(halved) > 0
+    assert fit.n_failed == np.count_nonzero(~fit.converged)
+    for b in np.flatnonzero(fit.converged):
+        assert _close(fit.coef[b], ref.logit_statsmodels(X, y[b]).coef)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_blocks_compaction_and_frozen_rows_do_not_change_the_fit(monkeypatch, shared):
+    """Tiny blocks (many blocks, rows stopping at different iterations, one separated data set
+    per block) give statsmodels' MLE and the same flags as one big block."""
+    rng = np.random.default_rng(209)
+    X = _design(rng, 60, 3)
+    y = _binary(rng, X, np.array([0.3, 1.0, -0.5]), 24)
+    y[::8] = (X[:, 1] > 0).astype(float)  # separated: no MLE, iterates to max_iter
+    Xb = X if shared else np.broadcast_to(X, (24, 60, 3))
+    big = C.fit_logistic(Xb, y, max_iter=40)
+    # 8 data sets per block: 5 work values per observation, + p + p(p+1)/2 per-row design.
+    monkeypatch.setattr(C, "LOGISTIC_BLOCK_VALUES", 8 * 60 * (5 if shared else 5 + 3 + 6))
+    small = C.fit_logistic(Xb, y, max_iter=40)
+    np.testing.assert_array_equal(small.converged, big.converged)
+    assert small.converged.tolist() == [b % 8 != 0 for b in range(24)]
+    assert small.n_iter[0] == 40
+    for b in np.flatnonzero(small.converged):
+        oracle = ref.logit_statsmodels(X, y[b]).coef
+        assert _close(small.coef[b], oracle) and _close(big.coef[b], oracle)
+
+
+def _reference_derivatives(X: np.ndarray, y: np.ndarray, beta: np.ndarray):
+    """Slow, obviously correct gradient, Hessian and NLL of one data set (scipy special)."""
+    eta = X @ beta
+    resid = np.where(y == 1, -special.expit(-eta), special.expit(eta))  # sigmoid(eta) - y
+    w = special.expit(eta) * special.expit(-eta)
+    nll = -np.sum(np.where(y == 1, special.log_expit(eta), special.log_expit(-eta)))
+    return X.T @ resid, (X * w[:, None]).T @ X, nll, np.abs(X).T @ np.abs(resid)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_kernel_derivatives_match_a_direct_reference(shared):
+    """Gradient, Hessian and NLL of the kernel equal the direct formulas, to relative accuracy
+    also where every residual and weight is far below eps (margins near 40)."""
+    rng = np.random.default_rng(210)
+    m, n, p = 5, 30, 3
+    X = _design(rng, n, p)
+    y = _binary(rng, X, np.zeros(p), m)
+    theta = rng.normal(size=(m, p)) * np.array([[1.0], [5.0], [20.0], [0.1], [20.0]])
+    # Data sets 2 and 4: every point fitted with a margin near 40, residuals ~ -e^-40.
+    theta[2], theta[4] = [40.0, 0.0, 0.0], [40.0, 0.5, -0.5]
+    y[[2, 4]] = 1.0
+    sy = 2.0 * y - 1.0
+    if shared:
+        cols = C._SharedColumns.load(X, sy)
+    else:
+        q = p * (p + 1) // 2
+        cols = C._RowColumns.load(np.broadcast_to(X, (m, n, p)), sy, np.empty((m, p, n)),
+                                  np.empty((m, q, n)))
+    scratch = C._Scratch(*(np.empty((m, n)) for _ in range(4)))
+    g, h = C._derivatives(cols, theta, scratch)
+    f = C._nll(cols, theta, scratch)
+    H = C._symmetric(h, p)
+    for b in range(m):
+        g_ref, H_ref, f_ref, g_terms = _reference_derivatives(X, y[b], theta[b])
+        # A sum of n terms, each to a few ulps *of itself*: the bound is relative to the sum of
+        # |terms|, ~1e-16 for data sets 2 and 4 -- where sigmoid(eta) - y computed directly
+        # rounds every residual to 0 and fails it.
+        assert np.all(np.abs(g[b] - g_ref) <= 64 * np.finfo(float).eps * g_terms)
+        assert np.allclose(H[b], H_ref, rtol=1e-13, atol=0)
+        assert f[b] == pytest.approx(f_ref, rel=1e-13)
+
+
+def test_fit_logistic_design_is_fit_logistic_without_revalidation():
+    """The Design entry point gives the same fit and checks the structure it is given."""
+    rng = np.random.default_rng(211)
+    X = _design(rng, 50, 2)
+    y = _binary(rng, X, np.array([0.0, 1.0]), 3)
+    d = as_design(X, y, response="binary")
+    a, b = C.fit_logistic(X, y), C.fit_logistic_design(d)
+    np.testing.assert_array_equal(a.coef, b.coef)
+    np.testing.assert_array_equal(a.nll, b.nll)
+    with pytest.raises(ValueError, match=r"^`design` must be a simulations.design.Design"):
+        C.fit_logistic_design((X, y))
+    labels = as_design(X, y.astype(int), response="labels", n_classes=2)
+    with pytest.raises(ValueError, match=r"^`design` must hold float64 `X`"):
+        C.fit_logistic_design(labels)
+
+
+def test_fits_in_concurrent_threads_equal_serial_fits():
+    """Each thread has its own work arrays: concurrent fits (as under Dask threads) are exact."""
+    rng = np.random.default_rng(212)
+    jobs = []
+    for n in (40, 90, 150, 40):
+        X = rng.normal(size=(30, n, 2))
+        X[..., 0] = 1.0
+        jobs.append((X, _binary(rng, X[0], np.array([0.2, 0.8]), 30)))
+    serial = [C.fit_logistic(X, y).coef for X, y in jobs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda job: C.fit_logistic(*job).coef, jobs * 3))
+    for i, coef in enumerate(threaded):
+        np.testing.assert_array_equal(coef, serial[i % len(jobs)])
 
 
 def test_predicted_probabilities():

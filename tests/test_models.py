@@ -340,22 +340,48 @@ def test_logistic_mle_matches_statsmodels_logit():
         np.testing.assert_allclose(ours[i], ref, rtol=1e-9, atol=1e-10)
 
 
-def test_logistic_mle_matches_the_shared_batched_fit():
-    """models.logistic_irls agrees with simulations.classification.fit_logistic."""
+def test_logistic_mle_is_the_shared_batched_fit():
+    """LogisticRegression.fit is classification.fit_logistic; mle is its coefficients."""
     from simulations.classification import fit_logistic
-    X, y = M.LogisticRegression().draw(_rng(10), 50, 80)
-    np.testing.assert_allclose(M.logistic_irls(X, y), fit_logistic(X, y).coef,
-                               rtol=1e-9, atol=1e-10)
+    model = M.LogisticRegression()
+    X, y = model.draw(_rng(10), 50, 80)
+    ours, shared = model.fit((X, y)), fit_logistic(X, y)
+    # Same kernel on the same float64 data: the same floating-point operations.
+    np.testing.assert_array_equal(ours.coef, shared.coef)
+    np.testing.assert_array_equal(ours.converged, shared.converged)
+    np.testing.assert_array_equal(model.mle((X, y)), shared.coef)
 
 
-def test_logistic_mle_is_nan_under_separation():
-    """Completely separated data have no MLE: that row is NaN, the others are fitted."""
+def test_logistic_mle_is_nan_under_separation_and_counted():
+    """Separated data have no MLE: that row is NaN in mle, flagged and counted by fit."""
     z = np.linspace(-2, 2, 10)
     X = np.stack([np.ones(10), z], axis=-1)
     y_sep = (z > 0).astype(float)
     y_ok = np.array([0, 1, 0, 0, 1, 0, 1, 1, 0, 1], dtype=float)
-    out = M.logistic_irls(np.stack([X, X]), np.stack([y_sep, y_ok]))
+    data = (np.stack([X, X]), np.stack([y_sep, y_ok]))
+    model = M.LogisticRegression()
+    out = model.mle(data)
     assert np.all(np.isnan(out[0])) and np.all(np.isfinite(out[1]))
+    fit = model.fit(data)
+    assert fit.converged.tolist() == [False, True] and fit.n_failed == 1
+    assert np.all(np.isfinite(fit.coef))  # the last iterate is kept, only flagged
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_sample_mle_equals_mle_of_the_same_draws(name):
+    """sample_mle (no re-validation of the model's own draws) gives mle(draw) exactly."""
+    model = MODELS[name]
+    fast = model.sample_mle(_rng(14), 64, 50)
+    slow = model.mle(model.draw(_rng(14), 64, 50))
+    assert fast.shape == (64, len(model.param_names))
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_unchecked_estimates_still_catch_non_finite_draws():
+    """The O(rows) guard of the unchecked path: a row whose values overflow is not returned."""
+    huge = M.Normal(mu=1e308, sigma2=1.0)  # valid parameters; the row sums overflow
+    with pytest.raises(ValueError, match=r"^`data` must be finite .*row mean is not finite"):
+        huge.sample_mle(_rng(15), 2, 10)
 
 
 def test_logistic_fisher_information_by_quadrature():
@@ -439,8 +465,12 @@ def test_invalid_logistic_data_is_rejected():
         model.mle((X, y[:, :3]))
     with pytest.raises(ValueError, match=r"^`X` must be finite"):
         model.mle((np.full_like(X, np.nan), y))
-    with pytest.raises(ValueError, match=r"^`tol` must be positive"):
-        M.logistic_irls(X, y, tol=0.0)
+    with pytest.raises(ValueError, match=r"^`tol` must be a real number in \(0, 1\)"):
+        model.fit((X, y), tol=0.0)
+    with pytest.raises(ValueError, match=r"^`max_iter` must be a positive integer"):
+        model.fit((X, y), max_iter=0)
+    with pytest.raises(ValueError, match=r"^`X` must have at least as many rows"):
+        model.fit((X[:, :1], y[:, :1]))
 
 
 def test_samplers_have_the_right_moments():
@@ -450,7 +480,7 @@ def test_samplers_have_the_right_moments():
         data = model.draw(rng, 200, 1000)
         if name == "logistic":
             X, y = data
-            est = M.logistic_irls(X.reshape(1, -1, 2), y.reshape(1, -1))[0]
+            est = model.mle((X.reshape(1, -1, 2), y.reshape(1, -1)))[0]
             se = np.sqrt(np.diagonal(model.inverse_information()) / y.size)
             assert np.all(np.abs(est - model.theta) <= 5 * se)
             continue
