@@ -152,6 +152,8 @@ def as_finite_array(x: ArrayLike, name: str, *, ndim: int | None = None,
     target = float_dtype_of(arr.dtype) if dtype is None else np.dtype(dtype)
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise ValueError(f"`{name}` must be finite (no NaN or inf).")
+    if arr.dtype == target:  # already checked: no cast, no second pass over the data
+        return arr
     with np.errstate(over="ignore"):
         arr = arr.astype(target, copy=False)
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
