@@ -38,7 +38,12 @@ class ClaimExpectationError(AssertionError):
 
 
 class SuiteState:
-    """Controller-side state of one run."""
+    """Controller-side state of one run.
+
+    Besides collecting reports it keeps ``results.json`` current while the run goes on: at most
+    every ``--mc-snapshot-seconds`` it rewrites the file (atomically, marked ``in_progress``), so
+    that a controller killed outright still leaves every result it had received.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -48,13 +53,42 @@ class SuiteState:
         self.interrupted = False
         self.results_path: Path | None = None
         self.html_path: Path | None = None
+        self._last_snapshot = time.perf_counter()
+        self.versions = versions()
+        self.git_commit = git_commit(config.rootpath)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Every report of every phase, from this process or an xdist worker."""
         self.collector.add(report)
+        every = self.config.getoption("mc_snapshot_seconds")
+        if self.config.getoption("no_claims_report") or every < 0:
+            return
+        if time.perf_counter() - self._last_snapshot >= every:
+            write_json_atomic(self.document(exit_status=None, interrupted=True, in_progress=True),
+                              _report_paths(self.config)[0])
+            self._last_snapshot = time.perf_counter()
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
         self.interrupted = True
+
+    def document(self, *, exit_status: int | None, interrupted: bool,
+                 in_progress: bool = False) -> dict:
+        """The results document of the run so far (schema: ``reports/SCHEMA.md``)."""
+        config = self.config
+        run = {
+            "root_seed": config.getoption("mc_seed"),
+            "scale": config.getoption("mc_scale"),
+            "versions": self.versions,
+            "git_commit": self.git_commit,
+            "started": self.started.isoformat(timespec="seconds"),
+            "wall_seconds": round(time.perf_counter() - self.t0, 3),
+            "command": " ".join(["pytest", *config.invocation_params.args]),
+            "workers": int(getattr(config.option, "numprocesses", 0) or 0),
+            "interrupted": bool(interrupted),
+            "in_progress": bool(in_progress),
+            "exit_status": exit_status,
+        }
+        return build_results(self.collector, load_catalogue(), run)
 
 
 def _seed_option(value: str) -> int:
@@ -79,6 +113,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where results.json and index.html go (default: <rootdir>/reports).")
     group.addoption("--no-claims-report", action="store_true", default=False,
                     help="do not write results.json / index.html.")
+    group.addoption("--mc-snapshot-seconds", action="store", type=float, default=10.0,
+                    help="while running, rewrite results.json (marked in_progress) at most this "
+                         "often, so that a killed run keeps its results; negative: never.")
     group.addoption("--mc-backend", action="store", choices=BACKENDS, default="local",
                     help="where Monte Carlo chunks run: local (default) or dask; same numbers.")
     group.addoption("--dask-address", action="store", default=None,
@@ -219,19 +256,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     interrupted = state.interrupted or int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) \
         or session.shouldstop is not False
-    run = {
-        "root_seed": config.getoption("mc_seed"),
-        "scale": config.getoption("mc_scale"),
-        "versions": versions(),
-        "git_commit": git_commit(config.rootpath),
-        "started": state.started.isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - state.t0, 3),
-        "command": " ".join(["pytest", *config.invocation_params.args]),
-        "workers": int(getattr(config.option, "numprocesses", 0) or 0),
-        "interrupted": bool(interrupted),
-        "exit_status": int(exitstatus),
-    }
-    doc = build_results(state.collector, load_catalogue(), run)
+    doc = state.document(exit_status=int(exitstatus), interrupted=interrupted)
     doc = calibration.with_calibration(config, doc)
     results_path, html_path = _report_paths(config)
     write_json_atomic(doc, results_path)

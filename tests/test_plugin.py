@@ -195,3 +195,36 @@ def test_bad_seed_is_a_usage_error(pytester):
     result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--mc-seed", "-4")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--mc-seed must be a non-negative integer*"])
+
+
+def test_killed_controller_leaves_a_snapshot(pytester):
+    """A run killed outright (SIGKILL) still leaves results.json with what had finished."""
+    pytester.makepyfile(test_killed='''
+import os
+import signal
+import pytest
+from simulations.evidence import Decision
+
+@pytest.mark.claim("EX-02")
+def test_first(mc):
+    mc.record("exact", Decision("pass", "exact", "0 <= tol", 0.0))
+
+@pytest.mark.claim("EX-03")
+def test_second(mc):
+    os.kill(os.getpid(), signal.SIGKILL)
+''')
+    out = pytester.path / "out"
+    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir", str(out),
+                                           "--mc-snapshot-seconds", "0")
+    assert result.ret != 0
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["run"]["in_progress"] and doc["run"]["interrupted"]
+    by_id = {c["id"]: c for c in doc["claims"]}
+    assert by_id["EX-02"]["verdict"] == "supported"
+    assert [t["outcome"] for t in by_id["EX-03"]["tests"]] == ["not run"]
+    import subprocess
+    import sys
+    rendered = subprocess.run([sys.executable, "-m", "reports", str(out / "results.json"), "-o",
+                               str(out / "index.html")], capture_output=True, text=True)
+    assert rendered.returncode == 0, rendered.stderr
+    assert "snapshot written while the run was still going" in (out / "index.html").read_text()
