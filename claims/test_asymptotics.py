@@ -126,6 +126,8 @@ INFO_OBS: int = 64
 #: bias and variance; c ≈ 15-20 for the Gamma shape at a = 2, less elsewhere): at most 0.045.
 #: The margin is about twice that, and leaves room for the ±0.026 interval.
 SLOPE_MARGIN: float = 0.1
+#: ASY-01 negative control: the false rate n^(−1) (slope −1), 5 margins from the claimed −1/2.
+CONTROL_SLOPE: float = -1.0
 #: ASY-01 tail event |θ̂ − θ| > ε with ε = this many asymptotic SDs at N_MAX (P ≈ 6e-5 for a
 #: normal law): a fixed ε, so P(|θ̂ − θ| > ε) → 0 is consistency itself.
 TAIL_EPS_SD: float = 4.0
@@ -148,6 +150,8 @@ EFF_MARGIN: float = 0.05
 INFO_REL_DELTA: float = 0.05
 WALD_LEVEL: float = 0.95
 Z_WALD: float = float(special.ndtri(0.5 + WALD_LEVEL / 2))
+#: ASY-02 negative control: the 90 % interval's z, claimed (falsely) to give 95 % coverage.
+Z_CONTROL: float = float(special.ndtri(0.95))
 #: Points of the ECDF figures (quantiles of the standardised MLE).
 FIGURE_POINTS: int = 60
 
@@ -344,6 +348,14 @@ def test_mle_is_consistent(mc, name):
                   note=f"Weighted LS over n = {list(N_GRID)}, {R_GRID} replications each; "
                        f"streams 'mle' keyed by n (seed shown: n = {N_MAX}). Fits without a "
                        f"finite MLE (non-converged, NaN) per n: {failed}.")
+        mc.record(f"control: {model.name}: slope of log RMSE({pname}̂) on log n is −1 "
+                  f"(a 1/n rate)",
+                  decisions.slope(logn, y, target=CONTROL_SLOPE, margin=SLOPE_MARGIN,
+                                  alpha=mc.alpha, y_se=se, scale="known"),
+                  role="control", params={**params, "target": CONTROL_SLOPE}, seed=last.seed,
+                  seconds=0.0,
+                  note="The same slope rule on the same RMSEs must reject the false rate "
+                       "n^(−1): its power against a wrong rate.")
         eps = TAIL_EPS_SD * math.sqrt(avar[j] / N_MAX)
         k = int(np.count_nonzero(np.abs(last.stats[:, j] - theta) > eps))
         mc.record(f"{model.name}: P(|{pname}̂ − {pname}| > {eps:.3g}) ≈ 0 at n = {N_MAX}",
@@ -483,6 +495,17 @@ def test_mle_is_asymptotically_normal(mc, name):
                                          "y": [WALD_LEVEL] * len(N_GRID)}]},
                   note=f"Replications: {R_GRID} per n below {N_MAX}, {R_COVERAGE} at {N_MAX}. "
                        f"Fits without a finite MLE (non-converged, NaN) per n: {failed}.")
+        est, se = last.stats[:, 0, j], last.stats[:, 1, j]
+        k90 = int(np.count_nonzero(np.abs(est - theta[j]) <= Z_CONTROL * se))
+        mc.record(f"control: {model.name}: the interval {pname}̂ ± {Z_CONTROL:.3f}·SE covers "
+                  f"{pname} with probability 0.95 at n = {N_MAX}",
+                  decisions.binomial_rate(k90, last.n_reps, WALD_LEVEL, alpha=mc.alpha,
+                                          margin=COVERAGE_MARGIN),
+                  role="control", params={**params, "z": Z_CONTROL}, seed=last.seed,
+                  seconds=0.0,
+                  note="A false limit law (√(nI)(θ̂ − θ) with 95 % of its mass within ±1.645, "
+                       "i.e. a variance (1.645/1.96)² ≈ 0.70 times I⁻¹) predicts 0.95 for the "
+                       "90 % interval: the same coverage rule must reject it.")
 
 
 @pytest.mark.claim("ASY-02")

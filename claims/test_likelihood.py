@@ -19,6 +19,11 @@ from scipy.optimize import minimize_scalar
 from simulations import decisions
 
 EPS64 = float(np.finfo(np.float64).eps)
+#: ulp bound of numpy's log (numpy's accuracy tests enforce <= 4 ulp for float32 and float64,
+#: see claims/test_cross_entropy.py).
+ULPS = 4
+#: xatol passed to scipy's bounded Brent minimiser (LIK-03).
+XATOL = 1e-10
 
 
 def _sum_tolerance(terms: np.ndarray, n_ops: int | None = None) -> float:
@@ -156,11 +161,25 @@ def test_product_underflows_log_likelihood_does_not(mc, model, dtype):
               decisions.exact_close(running[-1], 0.0, rtol=0.0, atol=0.0), params=params,
               note=f"Product becomes subnormal at n = {n_sub} and exactly 0 at n = {n_zero}.")
     logs = np.log(p).astype(np.float64)
+    # Each log(pᵢ) is evaluated in the dtype: within ULPS ulp, i.e. ULPS·eps(dtype)·|log pᵢ|
+    # (an error relative to |log pᵢ|, which exceeds 1 for most terms); the float64 sum adds
+    # its own rounding (_sum_tolerance).
+    log_err = ULPS * float(np.finfo(dt).eps) * float(np.sum(np.abs(logs)))
     mc.record("Σ log p(xᵢ) is finite and equals the 50-digit reference",
               decisions.exact_close(loglik, reference, rtol=0.0,
-                                    atol=_sum_tolerance(logs) + N_MAX * float(np.finfo(dt).eps)),
+                                    atol=_sum_tolerance(logs) + log_err),
               params=params, figure=_underflow_figure(running, logs, model, dtype))
     small = 10
+    # At small n nothing underflows: the running product equals exp(Σ log p) to rounding --
+    # small roundings of the product, ULPS·eps·|log pᵢ| per log (absolute in Σ log, relative
+    # after exp) and the exp itself (ULPS).
+    eps_dt = float(np.finfo(dt).eps)
+    rel = eps_dt * (small + ULPS * (1 + float(np.sum(np.abs(logs[:small]))))) \
+        + _sum_tolerance(logs[:small])
+    mc.record(f"at n = {small} the {dtype} product equals exp(Σ log p(xᵢ))",
+              decisions.exact_close(float(running[small - 1]),
+                                    math.exp(float(np.sum(logs[:small]))), rtol=rel),
+              params=params)
     mc.record(f"control: the {dtype} product of {small} terms underflows to 0",
               decisions.exact_close(running[small - 1], 0.0, rtol=0.0, atol=0.0),
               role="control", params=params,
@@ -210,6 +229,13 @@ ARGMAX_MODELS = {
                                                          ).sum(axis=0),
                          lambda x: 1 / x.mean(), (0.05, 10.0)),
 }
+#: −ℓ''(θ) at θ (the curvature that sets how flat the NLL is near its minimiser).
+ARGMAX_INFORMATION = {
+    "bernoulli": lambda x, t: x.sum() / t ** 2 + (x.size - x.sum()) / (1 - t) ** 2,
+    "poisson": lambda x, t: max(x.sum(), 1.0) / t ** 2,   # Σx = 0: ℓ linear, Brent hits a bound
+    "normal-mean": lambda x, t: float(x.size),
+    "exponential-rate": lambda x, t: x.size / t ** 2,
+}
 GRID = 4001
 DATASETS = 25
 
@@ -219,9 +245,11 @@ DATASETS = 25
 def test_argmax_is_invariant_under_log(mc, model):
     """On a grid, argmax L = argmax ℓ = argmin NLL; a numerical optimiser agrees with the MLE."""
     sampler, loglik, oracle, mle, (lo, hi) = ARGMAX_MODELS[model]
+    information = ARGMAX_INFORMATION[model]
     rng = mc.rng("data", model=model)
     grid = np.linspace(lo, hi, GRID)
     idx_l, idx_ll, idx_nll, idx_sin, num, exact, errs, tols = [], [], [], [], [], [], [], []
+    f_round, info_obs = [], []
     for _ in range(DATASETS):
         x = sampler(rng, 20)
         ll = loglik(x, grid)
@@ -233,9 +261,11 @@ def test_argmax_is_invariant_under_log(mc, model):
         idx_nll.append(np.argmin(-ll))
         idx_sin.append(np.argmax(np.sin(ll)))
         res = minimize_scalar(lambda t: -loglik(x, np.array([t]))[0], bounds=(lo, hi),
-                              method="bounded", options={"xatol": 1e-10})
+                              method="bounded", options={"xatol": XATOL})
         num.append(res.x)
         exact.append(min(max(mle(x), lo), hi))
+        f_round.append(4 * (x.size + 4) * EPS64 * abs(float(loglik(x, np.array([exact[-1]]))[0])))
+        info_obs.append(float(information(x, exact[-1])))
     # Both sides are 20-term sums (Higham 2002, §4.2): absolute bound 4(n+4)·eps·max|ℓ|.
     mc.record("ℓ(θ) from sufficient statistics = Σ scipy.stats log p(xᵢ|θ) on the grid",
               decisions.exact_close(np.array(errs), 0.0, rtol=0.0, atol=float(np.max(tols)),
@@ -245,11 +275,15 @@ def test_argmax_is_invariant_under_log(mc, model):
               decisions.exact_close(idx_l, idx_ll, rtol=0.0, atol=0.0, n_inputs=DATASETS))
     mc.record("grid argmax ℓ = argmin NLL",
               decisions.exact_close(idx_ll, idx_nll, rtol=0.0, atol=0.0, n_inputs=DATASETS))
-    # bounded Brent stops within xatol of a stationary point; the objective's flatness near the
-    # optimum adds sqrt(eps)-order uncertainty in θ (Brent 1973, ch. 5).
+    # Bounded Brent stops once both ends of its bracket are within 2·tol1 of the returned
+    # point, tol1 = sqrt(eps)|θ| + xatol/3 (scipy _minimize_scalar_bounded): 4·tol1 covers the
+    # bracket. Near θ̂, ℓ(θ̂) − ℓ(θ̂ + h) = I_obs h²/2 is hidden by the rounding of ℓ
+    # (4(n+4)·eps·|ℓ|, as above) for |h| <= sqrt(2·4(n+4)·eps·|ℓ| / I_obs): twice that radius.
+    exact, num = np.asarray(exact), np.asarray(num)
+    bracket = 4.0 * (math.sqrt(EPS64) * np.abs(exact) + XATOL / 3.0)
+    flat = np.sqrt(2.0 * np.asarray(f_round) / np.asarray(info_obs))
     mc.record("numerical argmin NLL = closed-form MLE",
-              decisions.exact_close(num, exact, rtol=0.0,
-                                    atol=1e-10 + 10 * math.sqrt(EPS64) * max(1.0, abs(hi)),
+              decisions.exact_close(num, exact, rtol=0.0, atol=float(np.max(bracket + 2 * flat)),
                                     n_inputs=DATASETS))
     mc.record("control: the non-monotone transform sin(ℓ) keeps the argmax",
               decisions.exact_close(np.asarray(idx_sin), idx_ll, rtol=0.0, atol=0.0,

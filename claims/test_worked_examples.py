@@ -13,10 +13,29 @@ import pytest
 from scipy import optimize, stats
 
 from simulations import decisions, mcse
+from simulations.reference_fits import BFGS_BOUND_FACTOR
 
 EPS64 = float(np.finfo(np.float64).eps)
-#: Bounded Brent stops within ``xatol`` of the optimum (Brent 1973, ch. 5).
+SQRT_EPS64 = math.sqrt(EPS64)
+#: xatol passed to scipy's bounded Brent minimiser.
 XATOL = 1e-10
+#: Rounding allowance of a log-likelihood evaluated as a sum of terms: F_ROUND * eps * |l|.
+F_ROUND = 8.0
+
+
+def _brent_resolution(x_star: np.ndarray, f_abs: np.ndarray, curvature: np.ndarray) -> float:
+    """How far scipy's bounded Brent minimiser may stop from the exact minimiser x*.
+
+    Exact arithmetic: it stops once every end of its bracket is within ``2 tol1`` of the
+    returned point, ``tol1 = sqrt(eps)|x| + xatol/3`` (``scipy.optimize._optimize.
+    _minimize_scalar_bounded``); ``4 tol1`` (the whole bracket) is used. Rounding: near x*,
+    ``f(x* + h) - f(x*) = f'' h²/2`` is hidden by the rounding error ``F_ROUND eps |f|`` of f
+    when ``|h| <= sqrt(2 F_ROUND eps |f| / f'')`` -- doubled, one radius on each side.
+    """
+    x_star, f_abs, curvature = map(np.asarray, (x_star, f_abs, curvature))
+    bracket = 4.0 * (SQRT_EPS64 * np.abs(x_star) + XATOL / 3.0)
+    flat = np.sqrt(2.0 * F_ROUND * EPS64 * f_abs / curvature)
+    return float(np.max(bracket + 2.0 * flat))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -39,8 +58,11 @@ def test_seven_heads_in_ten(mc):
     res = optimize.minimize_scalar(lambda p: -(7 * math.log(p) + 3 * math.log(1 - p)),
                                    bounds=(1e-9, 1 - 1e-9), method="bounded",
                                    options={"xatol": XATOL})
+    # ℓ(0.7) = −6.11, −ℓ''(0.7) = 10/(0.7·0.3) = 47.6.
+    loglik_hat = 7 * math.log(0.7) + 3 * math.log(0.3)
     mc.record("numerical argmax of ℓ(p) = 7 log p + 3 log(1−p) is 0.7",
-              decisions.exact_close(res.x, 0.7, rtol=0.0, atol=10 * XATOL))
+              decisions.exact_close(res.x, 0.7, rtol=0.0, atol=_brent_resolution(
+                  0.7, abs(loglik_hat), 10 / (0.7 * 0.3))))
     mc.record("np.array([1,1,1,0,1,1,0,1,0,1]).mean() = 0.7",
               decisions.exact_close(data.mean(), 0.7, rtol=decisions.eps_tolerance(np.float64)))
     mc.record("control: dℓ/dp = 0 at p = 0.5",
@@ -57,10 +79,15 @@ def test_general_k_of_n(mc, n):
     found = np.array([optimize.minimize_scalar(
         lambda p, k=k: -(k * math.log(p) + (n - k) * math.log(1 - p)),
         bounds=(1e-12, 1 - 1e-12), method="bounded", options={"xatol": XATOL}).x for k in ks])
-    # Flat objectives near the optimum: Brent's achievable accuracy is ~sqrt(eps)·|p|.
+    # Brent's stopping bracket plus the flatness radius of ℓ at p̂ = k/n, where
+    # −ℓ''(p̂) = n³/(k(n−k)) and |ℓ(p̂)| = −k log p̂ − (n−k) log(1−p̂).
+    p_hat = ks / n
+    f_abs = -(ks * np.log(p_hat) + (n - ks) * np.log1p(-p_hat))
     mc.record("numerical argmax = k/n for all 0 < k < n",
-              decisions.exact_close(found, ks / n, rtol=0.0,
-                                    atol=10 * XATOL + 10 * math.sqrt(EPS64), n_inputs=n - 1))
+              decisions.exact_close(found, p_hat, rtol=0.0,
+                                    atol=_brent_resolution(p_hat, f_abs,
+                                                           n ** 3 / (ks * (n - ks))),
+                                    n_inputs=n - 1))
     second = -ks / (ks / n) ** 2 - (n - ks) / (1 - ks / n) ** 2
     # 1 − p has condition number p/(1−p) ≤ n−1 at p = k/n, doubled by the square: cond ≤ 2n.
     mc.record("d²ℓ/dp² = −n³/(k(n−k)) < 0 at p = k/n",
@@ -116,15 +143,37 @@ def test_normal_mle_is_mean_and_biased_variance(mc, n):
     mc.record("scipy.stats.norm.fit = (x̄, σ̂_MLE)",
               decisions.exact_close(fits, np.stack([mu_hat, np.sqrt(s2_mle)], axis=1), rtol=rtol,
                                     n_inputs=12), note=f"scipy {__import__('scipy').__version__}")
-    # Numerical maximisation over (μ, log σ²) from a deliberately poor start; BFGS with
-    # gtol 1e-10 locates the optimum to ~sqrt(eps) relative accuracy in each coordinate.
-    num = np.array([optimize.minimize(
-        lambda t, row=row: -_normal_loglik(row[None, :], t[:1], np.exp(t[1:]))[0],
-        x0=np.array([0.0, 0.0]), method="BFGS", options={"gtol": 1e-10}).x for row in x])
+    # Numerical maximisation of the document's ℓ over (μ, τ = log σ²) from a deliberately poor
+    # start, BFGS with the exact gradient. Certificate instead of a guessed tolerance: at the
+    # optimum the Hessian of −ℓ in (μ, τ) is diag(n/σ̂², n/2) (the cross term Σ(x−μ)/σ² vanishes),
+    # so a point with gradient g is within BFGS_BOUND_FACTOR·|g|/λ_min of it (local strong
+    # convexity, factor 2 for the change of the Hessian over that distance; as
+    # simulations.reference_fits). Rounding: the gradient's components are n-term sums, off by
+    # at most (n + 4)·eps·Σ|terms| (Higham 2002, §4.2), and log σ̂² by 4n·eps·max(1, |log σ̂²|).
+    def neg_loglik(t: np.ndarray, row: np.ndarray) -> tuple[float, np.ndarray]:
+        d = row - t[0]
+        inv = math.exp(-t[1])
+        value = -float(_normal_loglik(row[None, :], t[:1], np.exp(t[1:]))[0])
+        return value, np.array([-float(d.sum()) * inv, 0.5 * n - 0.5 * float(d @ d) * inv])
+
+    fits_num = [optimize.minimize(neg_loglik, x0=np.array([0.0, 0.0]), args=(row,), jac=True,
+                                  method="BFGS", options={"gtol": 1e-10}) for row in x]
+    num = np.array([r.x for r in fits_num])
+    lam_min = np.minimum(n / s2_mle, 0.5 * n)
+    gnorm = np.array([float(np.linalg.norm(r.jac)) for r in fits_num])
+    dev = np.abs(x - mu_hat[:, None])
+    grad_round = (n + 4) * EPS64 * (dev.sum(axis=1) / s2_mle + 0.5 * n + n)
+    cert = BFGS_BOUND_FACTOR * (gnorm + grad_round) / lam_min
+    # In σ² = e^τ an error δ of τ is an error of at most σ̂² δ (1 + δ) (δ <= 1).
+    bound = cert + 4 * n * EPS64 * np.maximum(1.0, np.abs(np.log(s2_mle)))
+    atol = float(np.max(bound * np.maximum(1.0, s2_mle * (1.0 + bound))))
     mc.record("numerical argmax of ℓ(μ, σ²) = (x̄, σ̂²_MLE)",
               decisions.exact_close(np.stack([num[:, 0], np.exp(num[:, 1])], axis=1),
-                                    np.stack([mu_hat, s2_mle], axis=1),
-                                    rtol=1e3 * math.sqrt(EPS64), n_inputs=12))
+                                    np.stack([mu_hat, s2_mle], axis=1), rtol=0.0, atol=atol,
+                                    n_inputs=12),
+              params={"max_gradient": float(gnorm.max())},
+              note="atol = 2(|∇(−ℓ)| + gradient rounding)/λ_min(Hessian) at the BFGS point, "
+                   "plus the rounding of log σ̂², mapped to σ²: an optimiser certificate.")
     s2_unbiased = x.var(axis=1, ddof=1)
     score_at = lambda s2: -n / (2 * s2) + n * s2_mle / (2 * s2 ** 2)  # ∂ℓ/∂σ² at μ = x̄
     mc.record("control: ∂ℓ/∂σ² = 0 at s² (ddof=1)",
