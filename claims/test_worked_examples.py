@@ -224,6 +224,9 @@ def test_mle_variance_is_biased(mc, sigma):
         mc.record(f"n={n}: MSE(σ̂²_MLE) = (2n−1)σ⁴/n² (Casella & Berger 2002, Ex. 7.3.3)",
                   decisions.z_test(mse_mle.value, mse_mle.mcse, (2 * n - 1) * s2 ** 2 / n ** 2,
                                    alpha=mc.alpha, n_reps=res.n_reps), **common)
+        mc.record(f"n={n}: MSE(s²) = 2σ⁴/(n−1) (Casella & Berger 2002, Ex. 7.3.3)",
+                  decisions.z_test(mse_s2.value, mse_s2.mcse, 2 * s2 ** 2 / (n - 1),
+                                   alpha=mc.alpha, n_reps=res.n_reps), **common)
         diff = mcse.mean((mle - s2) ** 2 - (unbiased - s2) ** 2)
         target = (2 * n - 1) * s2 ** 2 / n ** 2 - 2 * s2 ** 2 / (n - 1)
         mc.record(f"n={n}: MSE(σ̂²_MLE) − MSE(s²) = {target:.4g}σ⁴-scaled (< 0)",
