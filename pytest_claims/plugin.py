@@ -20,6 +20,7 @@ import pytest
 from pytest_claims import calibration
 from pytest_claims.catalogue import load_catalogue
 from pytest_claims.context import ClaimRun
+from pytest_claims.options import non_negative_int
 from pytest_claims.results import (CHECKS_KEY, CLAIM_KEY, Collector, build_results, git_commit,
                                    versions, write_json_atomic)
 from simulations.backends import BACKENDS, make_backend
@@ -64,9 +65,17 @@ class SuiteState:
         if self.config.getoption("no_claims_report") or every < 0:
             return
         if time.perf_counter() - self._last_snapshot >= every:
+            self._snapshot()
+            self._last_snapshot = time.perf_counter()
+
+    def _snapshot(self) -> None:
+        """Rewrite ``results.json`` (``in_progress``); a failure is said, never raised."""
+        try:
             write_json_atomic(self.document(exit_status=None, interrupted=True, in_progress=True),
                               _report_paths(self.config)[0])
-            self._last_snapshot = time.perf_counter()
+        except Exception as exc:  # a hook that raises here would abort the run and its report
+            print(f"\nclaims: could not write a snapshot of results.json: {exc!r}",
+                  file=sys.stderr)
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
         self.interrupted = True
@@ -91,19 +100,10 @@ class SuiteState:
         return build_results(self.collector, load_catalogue(), run)
 
 
-def _seed_option(value: str) -> int:
-    try:
-        seed = int(value)
-    except ValueError:
-        raise pytest.UsageError(f"--mc-seed must be a non-negative integer, got {value!r}.")
-    if seed < 0:
-        raise pytest.UsageError(f"--mc-seed must be a non-negative integer, got {value!r}.")
-    return seed
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("claims", "statistical claims suite")
-    group.addoption("--mc-seed", action="store", type=_seed_option, default=DEFAULT_ROOT_SEED,
+    group.addoption("--mc-seed", action="store", type=non_negative_int("--mc-seed"),
+                    default=DEFAULT_ROOT_SEED,
                     help=f"root seed of every Monte Carlo stream (default {DEFAULT_ROOT_SEED}).")
     group.addoption("--mc-scale", action="store", choices=sorted(SCALES), default=DEFAULT_SCALE,
                     help="Monte Carlo budget: smoke, standard or full (default standard).")
