@@ -625,9 +625,8 @@ def _minimiser_atol(n: int) -> float:
     h <= sqrt(2 (n + 2 ULPS + 2) eps log 2 / f''), with f'' = 1/(m(1 − m)) >= 4.
     """
     eps = float(np.finfo(np.float64).eps)
-    brent = 4 * (math.sqrt(eps) + XATOL / 3)
-    flat = math.sqrt(2 * (n + 2 * ULPS + 2) * eps * math.log(2) / 4)
-    return brent + flat
+    return decisions.brent_resolution(1.0, (n + 2 * ULPS + 2) * eps * math.log(2), 4.0,
+                                      xatol=XATOL, sides=1)
 
 
 def _argmin(f) -> float:

@@ -280,11 +280,9 @@ def test_argmax_is_invariant_under_log(mc, model):
     # bracket. Near θ̂, ℓ(θ̂) − ℓ(θ̂ + h) = I_obs h²/2 is hidden by the rounding of ℓ
     # (4(n+4)·eps·|ℓ|, as above) for |h| <= sqrt(2·4(n+4)·eps·|ℓ| / I_obs): twice that radius.
     exact, num = np.asarray(exact), np.asarray(num)
-    bracket = 4.0 * (math.sqrt(EPS64) * np.abs(exact) + XATOL / 3.0)
-    flat = np.sqrt(2.0 * np.asarray(f_round) / np.asarray(info_obs))
+    atol = decisions.brent_resolution(exact, f_round, info_obs, xatol=XATOL)
     mc.record("numerical argmin NLL = closed-form MLE",
-              decisions.exact_close(num, exact, rtol=0.0, atol=float(np.max(bracket + 2 * flat)),
-                                    n_inputs=DATASETS))
+              decisions.exact_close(num, exact, rtol=0.0, atol=atol, n_inputs=DATASETS))
     mc.record("control: the non-monotone transform sin(ℓ) keeps the argmax",
               decisions.exact_close(np.asarray(idx_sin), idx_ll, rtol=0.0, atol=0.0,
                                     n_inputs=DATASETS), role="control",

@@ -105,9 +105,8 @@ STEP_TOL: float = 4 * EPS
 
 def _argmin_resolution(x_star: np.ndarray, f_abs: np.ndarray, curvature: np.ndarray) -> float:
     """How far a bounded-Brent minimiser may land from x* (module docstring), max over cases."""
-    bracket = 4.0 * (SQRT_EPS * np.abs(x_star) + XATOL / 3.0)
-    flat = np.sqrt(2.0 * F_ROUND * EPS * f_abs / curvature)
-    return float(np.max(bracket + 2.0 * flat))
+    return decisions.brent_resolution(x_star, F_ROUND * EPS * np.asarray(f_abs), curvature,
+                                      xatol=XATOL)
 
 
 def _brent(f: Callable[[float], float], lo: float, hi: float) -> float:

@@ -26,16 +26,10 @@ F_ROUND = 8.0
 def _brent_resolution(x_star: np.ndarray, f_abs: np.ndarray, curvature: np.ndarray) -> float:
     """How far scipy's bounded Brent minimiser may stop from the exact minimiser x*.
 
-    Exact arithmetic: it stops once every end of its bracket is within ``2 tol1`` of the
-    returned point, ``tol1 = sqrt(eps)|x| + xatol/3`` (``scipy.optimize._optimize.
-    _minimize_scalar_bounded``); ``4 tol1`` (the whole bracket) is used. Rounding: near x*,
-    ``f(x* + h) - f(x*) = f'' h²/2`` is hidden by the rounding error ``F_ROUND eps |f|`` of f
-    when ``|h| <= sqrt(2 F_ROUND eps |f| / f'')`` -- doubled, one radius on each side.
+    See :func:`simulations.decisions.brent_resolution`; ``f`` is rounded to ``F_ROUND eps |f|``.
     """
-    x_star, f_abs, curvature = map(np.asarray, (x_star, f_abs, curvature))
-    bracket = 4.0 * (SQRT_EPS64 * np.abs(x_star) + XATOL / 3.0)
-    flat = np.sqrt(2.0 * F_ROUND * EPS64 * f_abs / curvature)
-    return float(np.max(bracket + 2.0 * flat))
+    return decisions.brent_resolution(x_star, F_ROUND * EPS64 * np.asarray(f_abs), curvature,
+                                      xatol=XATOL)
 
 
 # ----------------------------------------------------------------------------------------------

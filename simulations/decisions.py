@@ -57,6 +57,7 @@ __all__ = [
     "POWER",
     "eps_tolerance",
     "exact_close",
+    "brent_resolution",
     "z_test",
     "equivalence",
     "binomial_rate",
@@ -249,6 +250,46 @@ def exact_close(actual: object, expected: object, *, rtol: float, atol: float = 
     return Decision(outcome="pass" if ok else "fail", kind="exact", rule=rule,
                     estimate=max_err, target=None, mcse=None, ci=None, margin=tolerance,
                     alpha=0.0, delta=tolerance, n_reps=n, statistic=max_ratio)
+
+
+def brent_resolution(x_star: object, f_rounding: object, curvature: object, *, xatol: float,
+                     sides: int = 2) -> float:
+    """How far scipy's bounded Brent minimiser may stop from an exact interior minimiser.
+
+    Exact arithmetic: ``minimize_scalar(method="bounded")`` stops once both ends of its bracket
+    are within ``2 tol1`` of the returned point, ``tol1 = sqrt(eps)|x| + xatol/3`` (scipy
+    ``_minimize_scalar_bounded``), so ``4 tol1`` covers the bracket. Rounding: near ``x*``,
+    ``f(x* + h) - f(x*) = f'' h²/2`` is hidden by the rounding error ``e_f`` of ``f`` when
+    ``|h| <= sqrt(2 e_f / f'')`` (Brent 1973, ch. 5); ``sides`` such radii are added (2: one on
+    each side of the minimum).
+
+    Parameters
+    ----------
+    x_star, f_rounding, curvature : array_like
+        Exact minimiser(s), absolute rounding error of ``f`` there (> 0), and ``f''`` (> 0);
+        broadcast against each other.
+    xatol : float
+        The ``xatol`` passed to the minimiser (>= 0).
+    sides : int, optional
+        Number of flatness radii added (>= 1).
+
+    Returns
+    -------
+    float
+        The largest resolution over all cases: an absolute tolerance for :func:`exact_close`.
+    """
+    xt = _nonneg(xatol, "xatol")
+    k = _int(sides, "sides", 1)
+    x, e, c = (np.asarray(v, dtype=float) for v in (x_star, f_rounding, curvature))
+    if np.any(~np.isfinite(x)):
+        raise ValueError("`x_star` must be finite.")
+    if np.any(~(e > 0)) or np.any(~np.isfinite(e)):
+        raise ValueError("`f_rounding` must be positive and finite.")
+    if np.any(~(c > 0)) or np.any(~np.isfinite(c)):
+        raise ValueError("`curvature` must be positive and finite.")
+    bracket = 4.0 * (math.sqrt(float(np.finfo(np.float64).eps)) * np.abs(x) + xt / 3.0)
+    flat = np.sqrt(2.0 * e / c)
+    return float(np.max(bracket + k * flat))
 
 
 # --------------------------------------------------------------------------------------------

@@ -541,3 +541,38 @@ def test_validation_messages(call, match):
     """Invalid inputs raise ValueError naming the parameter in backticks."""
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_brent_resolution_bounds_scipys_bounded_minimiser():
+    """scipy's bounded Brent lands within brent_resolution of the exact minimiser."""
+    from scipy import optimize
+
+    rng = np.random.default_rng([20261121, 77])
+    for x_star, curv in zip(rng.uniform(-5, 5, 50), 10 ** rng.uniform(-2, 3, 50)):
+        f = lambda x: 0.5 * curv * (x - x_star) ** 2 + 1.0  # noqa: E731
+        res = optimize.minimize_scalar(f, bounds=(-10, 10), method="bounded",
+                                       options={"xatol": 1e-10})
+        tol = dec.brent_resolution(x_star, 4 * np.finfo(float).eps, curv, xatol=1e-10)
+        assert abs(res.x - x_star) <= tol
+
+
+def test_brent_resolution_formula_and_sides():
+    """Bracket 4(√eps|x| + xatol/3) plus `sides` flatness radii sqrt(2 e / f'')."""
+    eps = np.finfo(float).eps
+    got = dec.brent_resolution([0.5, 2.0], 1e-12, [4.0, 1.0], xatol=3e-9, sides=1)
+    want = max(4 * (np.sqrt(eps) * x + 1e-9) + np.sqrt(2e-12 / c)
+               for x, c in [(0.5, 4.0), (2.0, 1.0)])
+    assert got == pytest.approx(want, rel=1e-15)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(x_star=np.nan), "`x_star`"), (dict(f_rounding=0.0), "`f_rounding`"),
+    (dict(curvature=-1.0), "`curvature`"), (dict(xatol=-1.0), "`xatol`"),
+    (dict(sides=0), "`sides`"),
+])
+def test_brent_resolution_rejects_bad_input(kwargs, match):
+    """Non-finite minimisers, non-positive rounding/curvature and bad xatol/sides are rejected."""
+    args = dict(x_star=1.0, f_rounding=1e-15, curvature=1.0, xatol=1e-10)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        dec.brent_resolution(**args)
