@@ -331,12 +331,24 @@ def test_softmax_cross_entropy_is_categorical_nll(mc, k, dtype):
                                         n_inputs=n // 2),
                   params={"n_rows": n // 2})
 
-    with np.errstate(divide="ignore"):
-        naive = -np.log(np.take_along_axis(losses.naive_softmax(z), y[:, None], axis=-1)[:, 0])
-    mc.record("control: the naive softmax (no max subtraction) gives the same loss",
-              decisions.exact_close(naive, _ref_ce_from_logits(z, y), rtol=rtol, atol=atol,
-                                    n_inputs=n),
+    # Controls through the same rule. Gross: forgetting the normaliser, −log exp(z_y) = −z_y
+    # (finite everywhere, so the rejection is arithmetic, not an overflow). Near the margin: the
+    # reference loss moved by three tolerances, |Δ| = 3 (atol + rtol |e|): the rule's resolution.
+    ref = _ref_ce_from_logits(z, y)
+    unnormalised = -np.take_along_axis(z.astype(REF), y[:, None], axis=-1)[:, 0]
+    mc.record("control: the unnormalised exponential exp(z_y) gives the same loss (−z_y)",
+              decisions.exact_close(unnormalised, ref, rtol=rtol, atol=atol, n_inputs=n),
               role="control", params={"n_rows": n})
+    near = ref + NEAR_MISS_TOLERANCES * (atol + rtol * np.abs(ref))
+    mc.record(f"control near the margin: the loss moved by {NEAR_MISS_TOLERANCES:g} tolerances "
+              "equals the reference",
+              decisions.exact_close(near, ref, rtol=rtol, atol=atol, n_inputs=n),
+              role="control", params={"n_rows": n, "tolerances": NEAR_MISS_TOLERANCES},
+              note="A deviation just beyond the tolerance (3 units of δ) must be rejected.")
+
+
+#: Distance of the exact checks' near-margin controls, in tolerances (units of δ).
+NEAR_MISS_TOLERANCES: float = 3.0
 
 
 # =============================================================================== CE-04
@@ -482,18 +494,23 @@ def test_naive_softmax_overflows_above_log_max(mc, dtype):
     z1000 = np.array([[1000.0, 0.0]], dtype=dtype)
     mc.record("control: the naive softmax equals the stable one at z = 1000",
               decisions.exact_close(losses.naive_softmax(z1000), losses.softmax(z1000),
-                                    rtol=_rtol(dtype, ULPS + 3), n_inputs=1),
-              role="control")
+                                    rtol=_rtol(dtype, ULPS + 3), n_inputs=1,
+                                    nonfinite="evidence"),
+              role="control", note="The overflow (exp(1000) = inf, inf/inf = NaN) is the point.")
 
 
 # =============================================================================== CE-06
+
+#: Smallest ŷ of the first-order check: its Taylor tolerance ε/(2 ŷ_min) is fixed by design.
+YHAT_SMALL_MIN: float = 1e-13
+
 
 @pytest.mark.claim("CE-06")
 def test_epsilon_deviation_is_eps_over_yhat(mc):
     """−log ŷ − (−log(ŷ + ε)) ≈ ε/ŷ to first order (float64, ŷ ∈ [1e-13, 1e-3])."""
     rng = mc.rng("small predictions")
     n = 2000
-    yhat = 10.0 ** rng.uniform(-13.0, -3.0, size=n)
+    yhat = 10.0 ** rng.uniform(math.log10(YHAT_SMALL_MIN), -3.0, size=n)
     q = np.stack([yhat, (1 - yhat) * 0.5, (1 - yhat) * 0.5], axis=-1)
     onehot = np.zeros_like(q)
     onehot[:, 0] = 1.0
@@ -504,7 +521,7 @@ def test_epsilon_deviation_is_eps_over_yhat(mc):
     # Rounding: ŷ + ε (u/2 absolute in the log), two logs (ULPS·u·|log ŷ| each), the
     # subtraction (u): an absolute error of u (2 ULPS max|log ŷ| + 1).
     u = float(np.finfo(np.float64).eps)
-    taylor = EPS_GUARD / (2 * float(yhat.min()))
+    taylor = EPS_GUARD / (2 * YHAT_SMALL_MIN)  # from the design's range, not from the data
     atol = u * (2 * ULPS * float(np.max(np.abs(np.log(yhat)))) + 1)
     rtol = taylor + _rtol(np.float64, 1)
     order = np.argsort(yhat)[:: max(1, n // 60)]
@@ -563,7 +580,8 @@ def test_epsilon_is_invisible_at_ordinary_predictions_and_not_near_eps(mc):
     ce_t = losses.epsilon_cross_entropy(onehot, q, EPS_GUARD)
     mc.record("condition ŷ_true ≫ ε violated: at ŷ ∈ {0, 1e-16, …, 1e-14} the ε-form equals "
               "the NLL",
-              decisions.exact_close(ce_t, nll_t, rtol=INVISIBLE_RTOL, n_inputs=len(tiny)),
+              decisions.exact_close(ce_t, nll_t, rtol=INVISIBLE_RTOL, n_inputs=len(tiny),
+                                    nonfinite="evidence"),
               role="condition", params={"yhat": tiny.tolist()},
               note=f"at ŷ = 1e-15 the ε-form is log 2 = {math.log(2):.4f} below the NLL; at "
                    f"ŷ = 0 it is {float(ce_t[0]):.4f} instead of +inf")

@@ -99,7 +99,7 @@ class RateRun:
 
 # per-replication statistics returned by the recovery kernel
 _STATS = ("se2_means", "se2_weights", "se2_sds", "se2_wrong", "ascent_ratio", "violations",
-          "converged", "iterations", "max_decrease")
+          "converged", "iterations", "max_decrease", "breakdowns")
 
 
 def _ascent_tolerance(trace: np.ndarray, n: int) -> np.ndarray:
@@ -120,9 +120,16 @@ def _recovery_kernel(n: int):
     def kernel(rng: np.random.Generator, size: int) -> np.ndarray:
         x = sample_mixture(rng, size, n, WEIGHTS, MEANS, SDS)
         fit = fit_em(x)
-        tol = _ascent_tolerance(fit.loglik_trace, n)
+        trace = fit.loglik_trace
+        # Columns past a replication's last iteration are padding (NaN by construction); a
+        # non-finite value *within* its iterations is a numerical breakdown: its steps' drops
+        # stay NaN, so the ascent check reads it as inconclusive, never as an ascent.
+        ran = np.arange(trace.shape[1])[None, :] <= fit.iterations[:, None]
+        breakdowns = np.count_nonzero(ran & ~np.isfinite(trace), axis=1)
+        tol = _ascent_tolerance(np.where(ran, trace, 0.0), n)
         with np.errstate(invalid="ignore"):
-            drop = np.nan_to_num(np.maximum(-np.diff(fit.loglik_trace, axis=1), 0.0))
+            drop = np.where(ran[:, 1:], np.maximum(-np.diff(trace, axis=1), 0.0), 0.0)
+            drop[breakdowns > 0] = np.nan
         wrong = np.stack([x.mean(axis=1) - x.std(axis=1), x.mean(axis=1) + x.std(axis=1)], 1)
         return np.column_stack([
             ((fit.means - truth) ** 2).mean(axis=1),
@@ -134,6 +141,7 @@ def _recovery_kernel(n: int):
             fit.converged,
             fit.iterations,
             drop.max(axis=1),
+            breakdowns,
         ])
 
     return kernel
@@ -192,7 +200,8 @@ def _record_ascent(mc, runs: list[RateRun]) -> None:
     ratio = np.concatenate([_column(r, "ascent_ratio") for r in runs])
     steps = int(sum(_column(r, "violations").sum() for r in runs))
     reps_bad = int(sum(np.count_nonzero(_column(r, "violations")) for r in runs))
-    worst = max(float(_column(r, "max_decrease").max()) for r in runs)
+    worst = max(float(np.nanmax(_column(r, "max_decrease"), initial=0.0)) for r in runs)
+    broken = int(sum(np.count_nonzero(_column(r, "breakdowns")) for r in runs))
     fits = ratio.size
     not_conv = int(sum(np.count_nonzero(_column(r, "converged") == 0) for r in runs))
     iters = np.concatenate([_column(r, "iterations") for r in runs])
@@ -204,7 +213,8 @@ def _record_ascent(mc, runs: list[RateRun]) -> None:
                     f"rounding allowance {ASCENT_TERMS}·n·eps·|l| (values are decrease / "
                     f"allowance); largest decrease {worst:.3g}. EM iterations: median "
                     f"{np.median(iters):.0f}, max {iters.max():.0f}; {not_conv} fit(s) did not "
-                    f"converge within 500 iterations and are kept in every statistic."))
+                    f"converge within 500 iterations and are kept in every statistic; {broken} "
+                    f"fit(s) had a non-finite log-likelihood (a breakdown: inconclusive)."))
 
 
 def _record_rates(mc, runs: list[RateRun]) -> None:

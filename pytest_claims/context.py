@@ -56,6 +56,8 @@ class ClaimRun:
         self.chunk_reps = chunk_reps
         self.backend = backend
         self.checks: list[Check] = []
+        #: Set by the plugin when the test body returned normally (see ``COMPLETED_KEY``).
+        self.completed = False
         self._last = time.perf_counter()
 
     @property

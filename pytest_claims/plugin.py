@@ -21,7 +21,7 @@ from pytest_claims import calibration
 from pytest_claims.catalogue import load_catalogue
 from pytest_claims.context import ClaimRun
 from pytest_claims.options import non_negative_int
-from pytest_claims.results import (CHECKS_KEY, CLAIM_KEY, Collector, build_results, git_commit,
+from pytest_claims.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, Collector, build_results, git_commit,
                                    versions, write_json_atomic)
 from simulations.backends import BACKENDS, make_backend
 from simulations.budget import CHECK_ALPHA, FAMILY_ALPHA
@@ -220,11 +220,12 @@ def _expectation_message(run: ClaimRun) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    result = yield
+    result = yield  # a test body that raises propagates here: it did not complete
     run = item.stash.get(_RUN, None)
     if run is not None:
         if not run.checks:
             raise ClaimExpectationError(f"claim test {item.nodeid} recorded no check.")
+        run.completed = True
         if run.unexpected():
             raise ClaimExpectationError(_expectation_message(run))
     return result
@@ -236,7 +237,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     run = item.stash.get(_RUN, None)
     if run is not None and call.when == "call":
         payload = json.dumps([c.to_json() for c in run.checks], allow_nan=False)
-        report.user_properties = [*report.user_properties, (CHECKS_KEY, payload)]
+        report.user_properties = [*report.user_properties, (CHECKS_KEY, payload),
+                                  (COMPLETED_KEY, run.completed)]
     return report
 
 

@@ -19,13 +19,16 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from simulations.budget import budget_report
-from simulations.evidence import json_safe, verdict_from_checks
+from simulations.evidence import TEST_OUTCOMES, ClaimVerdict, TestEvidence, claim_verdict as _verdict
+from simulations.evidence import json_safe
 
 SCHEMA_VERSION = 1
-TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "not run")
 #: user_properties keys that carry the suite's data on test reports.
 CLAIM_KEY = "claim_id"
 CHECKS_KEY = "claim_checks"
+#: user_properties key set when a claim test's body ran to its end (then a failure can only be
+#: a check whose outcome differs from what its role expects, and the checks decide).
+COMPLETED_KEY = "claim_completed"
 
 
 @dataclass
@@ -41,6 +44,12 @@ class TestState:
     seconds: float = 0.0
     worker: str | None = None
     checks: list[dict] = field(default_factory=list)
+    completed: bool = False
+
+    def evidence(self) -> TestEvidence:
+        """This test as the verdict table reads it."""
+        return TestEvidence(self.nodeid, self.outcome, self.message, tuple(self.checks),
+                            self.completed)
 
     def to_json(self) -> dict:
         return {"nodeid": self.nodeid, "outcome": self.outcome, "message": self.message,
@@ -81,6 +90,8 @@ class Collector:
         st.claim = st.claim or props.get(CLAIM_KEY)
         if CHECKS_KEY in props:
             st.checks = json.loads(props[CHECKS_KEY])
+        if COMPLETED_KEY in props:
+            st.completed = bool(props[COMPLETED_KEY])
         node = getattr(report, "node", None)
         gateway = getattr(node, "gateway", None)
         st.worker = getattr(gateway, "id", None) or st.worker
@@ -105,16 +116,10 @@ class Collector:
         return out
 
 
-def claim_verdict(states: Iterable[TestState]) -> str:
-    """Verdict of one claim from its tests: checks decide; broken or unrun tests cannot pass."""
-    states = list(states)
-    ran = [s for s in states if s.outcome not in ("skipped", "not run")]
-    if not ran:
-        return "not run"
-    if any(s.outcome in ("failed", "error") and not s.checks for s in ran):
-        return "inconclusive"
-    checks = [c for s in ran for c in s.checks]
-    return verdict_from_checks(checks)
+def claim_verdict(states: Iterable[TestState]) -> ClaimVerdict:
+    """Verdict of one claim from its tests, by the verdict table
+    (:data:`simulations.evidence.VERDICT_RULES`)."""
+    return _verdict(s.evidence() for s in states)
 
 
 def _version(dist: str) -> str | None:
@@ -167,7 +172,8 @@ def build_results(collector: Collector, catalogue: Mapping[str, Any], run: Mappi
         entry = dict(info.to_json())
         entry["source"] = entry["sources"][0] if entry["sources"] else None  # primary source
         verdict = claim_verdict(states)
-        entry.update(verdict=verdict, verdict_matches=verdict == entry["expected_verdict"],
+        entry.update(verdict=verdict.verdict, verdict_reasons=list(verdict.reasons),
+                     verdict_matches=verdict.verdict == entry["expected_verdict"],
                      tests=[s.to_json() for s in states], checks=checks)
         claims.append(entry)
     unknown = [s for key, sts in groups.items() if key not in catalogue for s in sts]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from simulations.evidence import OUTCOMES as CHECK_OUTCOMES
-from simulations.evidence import ROLES, VERDICTS
+from simulations.evidence import ROLES, TEST_OUTCOMES, VERDICTS
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -32,14 +32,14 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-# VERDICTS, CHECK_OUTCOMES and ROLES are the writer's own constants (simulations.evidence), so
-# that reader and writer cannot disagree; only the data itself comes from results.json.
-TEST_OUTCOMES: tuple[str, ...] = ("passed", "failed", "error", "skipped", "not run")
+# VERDICTS, TEST_OUTCOMES, CHECK_OUTCOMES and ROLES are the writer's own constants
+# (simulations.evidence), so that reader and writer cannot disagree; only the data itself comes
+# from results.json.
 
 #: Keys that may be absent, with the value they default to.
 OPTIONAL: dict[str, dict[str, Any]] = {
     "results": {"unclaimed_tests": []},
-    "claim": {"controls": ""},
+    "claim": {"controls": "", "verdict_reasons": []},
     "test": {"message": "", "seconds": None, "worker": None},
     "check": {
         "statistic": None,
@@ -223,6 +223,8 @@ class _Validator:
         out["expected_verdict"] = self.choice(out["expected_verdict"], f"{path}.expected_verdict", VERDICTS)
         out["verdict"] = self.choice(out["verdict"], f"{path}.verdict", VERDICTS)
         out["verdict_matches"] = self.boolean(out["verdict_matches"], f"{path}.verdict_matches")
+        out["verdict_reasons"] = self.array(out["verdict_reasons"], f"{path}.verdict_reasons",
+                                            self.string)
         out["tests"] = self.array(out["tests"], f"{path}.tests", self.test)
         out["checks"] = self.array(out["checks"], f"{path}.checks", self.check)
         return out

@@ -28,6 +28,8 @@ from markupsafe import Markup
 
 from .derived import overview_figures, row_labels
 from .figures import figure_svg
+from simulations.evidence import VERDICT_RULES
+
 from .load import TEST_OUTCOMES, VERDICTS, validate_results
 
 __all__ = ["render", "fmt_num", "fmt_estimate", "fmt_interval", "fmt_seconds", "fmt_count",
@@ -143,17 +145,10 @@ def repro_command(nodeid: str, root_seed: int, scale: str) -> str:
 
 # -- the view model -----------------------------------------------------------------------------
 
-#: What each verdict means, for the reader (shown once at the top).
-VERDICT_MEANINGS: dict[str, str] = {
-    "supported": "every literal check passed and every negative control was rejected.",
-    "supported under conditions": "the statement holds, but only under an assumption the "
-                                  "document leaves out; a check with that assumption violated fails.",
-    "refuted as written": "the evidence contradicts the statement as the document writes it; "
-                          "the corrected statement is shown and checked.",
-    "inconclusive": "a check could not decide at this Monte Carlo budget, a negative control was "
-                    "not rejected, or a test broke before recording its evidence.",
-    "not run": "no test of the claim ran in this run (deselected, skipped or interrupted).",
-}
+#: What each verdict means, for the reader (shown once at the top): the verdict table's own words.
+VERDICT_MEANINGS: dict[str, str] = {r.verdict: r.meaning for r in VERDICT_RULES}
+#: When each verdict is given, in the table's order of precedence.
+VERDICT_WHEN: tuple[tuple[str, str], ...] = tuple((r.verdict, r.when) for r in VERDICT_RULES)
 #: What each role of a check means (legend of the checks tables).
 ROLE_MEANINGS: dict[str, str] = {
     "literal": "the statement as the document writes it; should pass",
@@ -336,6 +331,7 @@ def _context(results: dict) -> dict:
         "claims": claims,
         "families": families,
         "verdicts": list(VERDICTS),
+        "verdict_rules": [{"verdict": v, "slug": _slug(v), "when": w} for v, w in VERDICT_WHEN],
         "verdict_counts": verdict_counts,
         "test_counts": test_counts,
         "roles": ROLE_MEANINGS,

@@ -177,12 +177,17 @@ def eps_tolerance(dtype: object, condition: float = 1.0, ops: int = 1) -> float:
 
 
 def exact_close(actual: object, expected: object, *, rtol: float, atol: float = 0.0,
-                n_inputs: int | None = None) -> Decision:
+                n_inputs: int | None = None, nonfinite: Literal["inconclusive", "evidence"]
+                = "inconclusive") -> Decision:
     """Exact identity on arrays: pass iff ``|a - e| <= atol + rtol * |e|`` everywhere.
 
     Rule: every finite pair must satisfy the tolerance; a non-finite value passes only when
     the other side holds the same infinity (``inf == inf``, ``-inf == -inf``); NaN never
-    passes. There is no randomness in the decision: ``alpha = 0``.
+    passes. A non-finite value that does not match is *not evidence* against the identity (a
+    numerical breakdown says nothing about the mathematics): the outcome is ``inconclusive``,
+    unless ``nonfinite="evidence"`` declares that non-finiteness is the point of the check
+    (e.g. "the naive softmax overflows"), when it is a ``fail``. There is no randomness in
+    the decision: ``alpha = 0``.
 
     * ``estimate`` = the largest absolute error over the finite pairs (``inf`` if a non-finite
       value does not match);
@@ -202,12 +207,16 @@ def exact_close(actual: object, expected: object, *, rtol: float, atol: float = 
         Absolute tolerance, finite, >= 0.
     n_inputs : int, optional
         Number of (randomised) inputs the arrays come from; defaults to the number of values.
+    nonfinite : {"inconclusive", "evidence"}, optional
+        What a non-matching NaN or infinity makes of the check (see above).
 
     Returns
     -------
     Decision
         ``kind = "exact"``.
     """
+    if nonfinite not in ("inconclusive", "evidence"):
+        raise ValueError(f"`nonfinite` must be 'inconclusive' or 'evidence', got {nonfinite!r}.")
     rt = _nonneg(rtol, "rtol")
     at = _nonneg(atol, "atol")
     try:
@@ -226,9 +235,9 @@ def exact_close(actual: object, expected: object, *, rtol: float, atol: float = 
     a = a.astype(np.complex128 if np.iscomplexobj(a) or np.iscomplexobj(e) else float)
     e = e.astype(a.dtype)
     finite = np.isfinite(a) & np.isfinite(e)
-    nonfinite = ~finite
-    same_inf = nonfinite & ~np.isnan(a) & ~np.isnan(e) & (a == e)
-    bad_nonfinite = int(np.count_nonzero(nonfinite & ~same_inf))
+    not_finite = ~finite
+    same_inf = not_finite & ~np.isnan(a) & ~np.isnan(e) & (a == e)
+    bad_nonfinite = int(np.count_nonzero(not_finite & ~same_inf))
     err = np.abs(a[finite] - e[finite])
     tol = at + rt * np.abs(e[finite])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -238,16 +247,21 @@ def exact_close(actual: object, expected: object, *, rtol: float, atol: float = 
     emax = float(np.abs(e[finite]).max()) if err.size else 0.0
     tolerance = at + rt * emax
     ok = bad_nonfinite == 0 and max_ratio <= 1.0
+    outcome = "pass" if ok else "fail"
     if bad_nonfinite:
         max_err = math.inf
         max_ratio = math.inf
+        if nonfinite == "inconclusive":
+            outcome = "inconclusive"
     rel = "<=" if max_ratio <= 1.0 else ">"
     rule = (f"max |a - e| / (atol + rtol |e|) = {_fmt(max_ratio)} {rel} 1 "
             f"(max |a - e| = {_fmt(max_err)}, rtol = {_fmt(rt)}, atol = {_fmt(at)}, "
             f"{a.size} values)")
     if bad_nonfinite:
-        rule += f"; {bad_nonfinite} non-finite value(s) do not match"
-    return Decision(outcome="pass" if ok else "fail", kind="exact", rule=rule,
+        rule += (f"; {bad_nonfinite} non-finite value(s) do not match"
+                 + (" (the check's point: evidence)" if nonfinite == "evidence"
+                    else ": a numerical breakdown, not evidence"))
+    return Decision(outcome=outcome, kind="exact", rule=rule,
                     estimate=max_err, target=None, mcse=None, ci=None, margin=tolerance,
                     alpha=0.0, delta=tolerance, n_reps=n, statistic=max_ratio)
 

@@ -5,16 +5,10 @@ A *check* is a decision placed in context: which claim, which parameters, which 
 (the statement as written, a corrected statement, a condition, or a negative control), the seed
 of its random stream and its wall time. Checks are JSON-safe through :meth:`Check.to_json`.
 
-Verdict rules (see ``VERDICTS``):
-
-* a check whose outcome is ``inconclusive``, or a negative control that was *not* rejected,
-  makes the claim ``inconclusive`` -- the suite could not decide at this budget;
-* a ``literal`` check (the statement as written, expected to hold) or a ``refuted`` check (the
-  statement as written, expected to be rejected) that fails makes the claim
-  ``refuted as written``;
-* a ``condition`` check that fails (a case where the omitted assumption is violated and the
-  statement breaks) makes the claim ``supported under conditions``;
-* otherwise the claim is ``supported``.
+A claim's verdict follows from its tests and their checks by one table, :data:`VERDICT_RULES`
+(rows in order of precedence; the first row whose condition holds decides). The report, the
+README and the catalogue's documentation render that table; nothing else states the rules.
+:func:`claim_verdict` applies it.
 """
 
 from __future__ import annotations
@@ -28,14 +22,6 @@ Role = Literal["literal", "refuted", "corrected", "condition", "control"]
 
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "inconclusive")
 ROLES: tuple[str, ...] = ("literal", "refuted", "corrected", "condition", "control")
-VERDICTS: tuple[str, ...] = (
-    "supported",
-    "supported under conditions",
-    "refuted as written",
-    "inconclusive",
-    "not run",
-)
-
 #: The outcome each role is expected to produce when the suite's understanding of a claim holds.
 EXPECTED_OUTCOME: dict[str, str] = {
     "literal": "pass",
@@ -203,31 +189,197 @@ class Check:
         return json_safe(rec)
 
 
+@dataclass(frozen=True, slots=True)
+class VerdictRule:
+    """One row of the verdict table.
+
+    Attributes
+    ----------
+    verdict : str
+        The verdict this row gives.
+    when : str
+        The condition under which it is given (rows are tried in the table's order).
+    meaning : str
+        What the verdict tells a reader of the report.
+    """
+
+    verdict: str
+    when: str
+    meaning: str
+
+
+#: The verdict table, in order of precedence: the first row whose condition holds decides.
+VERDICT_RULES: tuple[VerdictRule, ...] = (
+    VerdictRule("not run",
+                "no test of the claim ran (all were deselected, skipped or never reached)",
+                "the claim was not checked in this run."),
+    VerdictRule("inconclusive",
+                "a test of the claim failed or errored for any reason other than a check's "
+                "outcome differing from what its role expects (the test and its error are named); "
+                "or a check is inconclusive (its interval straddles a margin, its budget cannot "
+                "rule out the deviation that matters, or a value it needed was NaN or infinite); "
+                "or a negative control was not rejected; or a corrected statement was not "
+                "confirmed; or no literal or refuted check reached a decision",
+                "the suite could not decide: a test broke, a check could not decide at this "
+                "budget, or a negative control showed the rule has no power here."),
+    VerdictRule("partly checked",
+                "otherwise, a test of the claim was skipped or never reached (the reason is "
+                "named): no firm verdict rests on part of the evidence",
+                "some of the claim's tests did not run; what ran is shown, but no verdict is "
+                "drawn from it."),
+    VerdictRule("refuted as written",
+                "otherwise, a literal or refuted check (the statement as written) decided "
+                "against the statement",
+                "the evidence contradicts the statement as the document writes it; the "
+                "corrected statement is shown and checked."),
+    VerdictRule("supported under conditions",
+                "otherwise, a condition check failed (a case with the omitted assumption "
+                "violated, where the statement breaks)",
+                "the statement holds, but only under an assumption the document leaves out; a "
+                "check with that assumption violated fails."),
+    VerdictRule("supported",
+                "otherwise: every test ran to its end, at least one literal check passed, "
+                "every literal check passed and every negative control was rejected",
+                "the statement as written passed every check and every negative control was "
+                "rejected."),
+)
+
+#: Verdicts in the order a reader meets them (firm verdicts first).
+VERDICTS: tuple[str, ...] = (
+    "supported",
+    "supported under conditions",
+    "refuted as written",
+    "partly checked",
+    "inconclusive",
+    "not run",
+)
+
+#: Outcomes of a test (pytest's, folded over its phases) as the verdict table reads them.
+TEST_OUTCOMES: tuple[str, ...] = ("passed", "failed", "error", "skipped", "not run")
+
+
+def verdict_rules_markdown() -> str:
+    """The verdict table as a Markdown table (README and catalogue documentation)."""
+    rows = ["| verdict | given when (first row that applies) | what it tells the reader |",
+            "|---|---|---|"]
+    rows += [f"| **{r.verdict}** | {r.when} | {r.meaning} |" for r in VERDICT_RULES]
+    return "\n".join(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class TestEvidence:
+    """What the verdict table needs to know of one test of a claim.
+
+    Attributes
+    ----------
+    nodeid : str
+        pytest node id.
+    outcome : str
+        One of :data:`TEST_OUTCOMES`.
+    message : str
+        The failure, error or skip message.
+    checks : tuple of mapping
+        The test's check records (:meth:`Check.to_json`).
+    completed : bool
+        Whether the test body ran to its end, so that a failure can only be a check whose
+        outcome differs from what its role expects (the checks then decide).
+    """
+
+    __test__ = False  # not a pytest test class
+
+    nodeid: str
+    outcome: str
+    message: str = ""
+    checks: tuple = ()
+    completed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.outcome not in TEST_OUTCOMES:
+            raise ValueError(f"`outcome` must be one of {TEST_OUTCOMES}, got {self.outcome!r}.")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimVerdict:
+    """A claim's verdict and the reasons the verdict table gave it."""
+
+    verdict: str
+    reasons: tuple[str, ...] = ()
+
+
+def _brief(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def claim_verdict(tests: Iterable[TestEvidence]) -> ClaimVerdict:
+    """Apply :data:`VERDICT_RULES` to the tests of one claim.
+
+    Parameters
+    ----------
+    tests : iterable of TestEvidence
+        Every collected test of the claim, whatever its outcome.
+
+    Returns
+    -------
+    ClaimVerdict
+        The verdict and, for every verdict but ``supported``, the reasons (which test, which
+        check, which error).
+    """
+    tests = list(tests)
+    ran = [t for t in tests if t.outcome not in ("skipped", "not run")]
+    unrun = [t for t in tests if t.outcome in ("skipped", "not run")]
+    if not ran:
+        reasons = tuple(f"{t.nodeid}: {t.outcome}" + (f" ({_brief(t.message)})" if t.message
+                                                       else "") for t in unrun)
+        return ClaimVerdict("not run", reasons or ("no test of the claim was collected",))
+    reasons: list[str] = []
+    for t in ran:
+        if t.outcome in ("failed", "error") and not t.completed:
+            reasons.append(f"test {t.nodeid} {t.outcome}: {_brief(t.message) or 'no message'}")
+    checks = [c for t in ran for c in t.checks]
+    for c in checks:
+        role, outcome, name = c["role"], c["outcome"], c.get("name", "?")
+        if outcome == "inconclusive":
+            reasons.append(f"check '{name}' ({role}) is inconclusive: {_brief(c.get('rule', ''))}")
+        elif role == "control" and outcome != "fail":
+            reasons.append(f"negative control '{name}' was not rejected")
+        elif role == "corrected" and outcome != "pass":
+            reasons.append(f"corrected statement '{name}' was not confirmed")
+    if not any(c["role"] in ("literal", "refuted") and c["outcome"] in ("pass", "fail")
+               for c in checks):
+        reasons.append("no literal or refuted check reached a decision")
+    if reasons:
+        return ClaimVerdict("inconclusive", tuple(reasons))
+    if unrun:
+        return ClaimVerdict("partly checked", tuple(
+            f"test {t.nodeid} {'was skipped' if t.outcome == 'skipped' else 'did not run'}"
+            + (f": {_brief(t.message)}" if t.message else "") for t in unrun))
+    against = [c for c in checks if c["role"] in ("literal", "refuted") and c["outcome"] == "fail"]
+    if against:
+        return ClaimVerdict("refuted as written", tuple(
+            f"{c['role']} check '{c.get('name', '?')}' failed: {_brief(c.get('rule', ''))}"
+            for c in against))
+    broken = [c for c in checks if c["role"] == "condition" and c["outcome"] == "fail"]
+    if broken:
+        return ClaimVerdict("supported under conditions", tuple(
+            f"condition check '{c.get('name', '?')}' failed" for c in broken))
+    return ClaimVerdict("supported")
+
+
 def verdict_from_checks(checks: Iterable[Mapping[str, Any]]) -> str:
-    """Derive a claim's verdict from its checks' JSON records.
+    """The verdict of one claim whose checks all come from one test that ran to its end.
 
     Parameters
     ----------
     checks : iterable of mapping
-        Records as produced by :meth:`Check.to_json` (keys ``role`` and ``outcome``).
+        Records as produced by :meth:`Check.to_json` (keys ``role``, ``outcome``, ``name``).
 
     Returns
     -------
     str
-        One of ``VERDICTS``; ``'not run'`` when there are no checks.
+        One of :data:`VERDICTS` (see :func:`claim_verdict`); ``'not run'`` without checks.
     """
-    checks = list(checks)
+    checks = tuple(checks)
     if not checks:
         return "not run"
-    outcomes = [(c["role"], c["outcome"]) for c in checks]
-    if any(o == "inconclusive" for _, o in outcomes):
-        return "inconclusive"
-    if any(r == "control" and o != "fail" for r, o in outcomes):
-        return "inconclusive"
-    if any(r == "corrected" and o != "pass" for r, o in outcomes):
-        return "inconclusive"
-    if any(r in ("literal", "refuted") and o == "fail" for r, o in outcomes):
-        return "refuted as written"
-    if any(r == "condition" and o == "fail" for r, o in outcomes):
-        return "supported under conditions"
-    return "supported"
+    return claim_verdict([TestEvidence("checks", "passed", checks=checks, completed=True)]).verdict

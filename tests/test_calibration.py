@@ -132,13 +132,31 @@ def test_false_failures_far_above_alpha_are_inconsistent():
     assert any("inconsistent [corrected, false-failure]" in line for line in summary_lines(cal))
 
 
-def test_inconclusive_is_counted_apart_from_false_failures():
-    """Inconclusive outcomes are budget problems: not false failures, but reported."""
+def test_inconclusive_is_a_false_failure():
+    """An inconclusive check fails the suite: it counts as a false failure (and is shown apart),
+    and a check inconclusive on every seed is not consistent with its alpha."""
     reps = [[_check("limit", "literal", 1e-6, "inconclusive")] for _ in SEEDS]
     cal = summarise([_payload("t.py::a", reps, SEEDS)], 5, SEEDS)
     check = cal.checks[0]
-    assert check.rate.events == 0 and check.outcomes["inconclusive"] == 4
+    assert check.rate.events == 4 and check.outcomes["inconclusive"] == 4
+    assert not check.consistent and not cal.false_failure.consistent
     assert cal.false_failure.inconclusive == 4
+    assert cal.family.rate.events == len(SEEDS)
+
+
+def test_exact_check_inconclusive_on_every_seed_is_not_consistent():
+    """The same outcome on every seed is not enough: it must be the one the role expects."""
+    reps = [[_check("identity", "literal", 0.0, "inconclusive")] for _ in SEEDS]
+    cal = summarise([_payload("t.py::a", reps, SEEDS)], 5, SEEDS)
+    assert not cal.checks[0].consistent and not cal.exact.consistent
+
+
+def test_checks_are_keyed_by_what_they_are_not_by_seed_dependent_values():
+    """Numbers computed from the data (in names or params) do not split a check."""
+    reps = [[_check(f"max error {0.1 * i:.3g} below tol", "literal", 0.0, "pass",
+                    largest=float(i))] for i, _ in enumerate(SEEDS)]
+    cal = summarise([_payload("t.py::a", reps, SEEDS)], 5, SEEDS)
+    assert len(cal.checks) == 1 and cal.checks[0].sequence == "pppp"
 
 
 def test_exact_check_that_changes_with_the_seed_is_flagged():

@@ -88,12 +88,23 @@ def test_exact_close_fails_beyond_tolerance():
 
 
 def test_exact_close_infinities_and_nan():
-    """Equal infinities pass; mismatched infinities and NaN fail."""
+    """Equal infinities pass; mismatched infinities and NaN are a breakdown: inconclusive."""
     assert dec.exact_close([np.inf, -np.inf, 1.0], [np.inf, -np.inf, 1.0], rtol=0.0).outcome \
         == "pass"
-    assert dec.exact_close([np.inf], [-np.inf], rtol=1.0).outcome == "fail"
+    assert dec.exact_close([np.inf], [-np.inf], rtol=1.0).outcome == "inconclusive"
     bad = dec.exact_close([np.nan, 1.0], [np.nan, 1.0], rtol=1.0)
-    assert bad.outcome == "fail" and bad.estimate == math.inf and "non-finite" in bad.rule
+    assert bad.outcome == "inconclusive" and bad.estimate == math.inf
+    assert "not evidence" in bad.rule
+    # A wrong finite value next to a NaN is still not a decided failure: the NaN may hide more.
+    assert dec.exact_close([np.nan, 5.0], [1.0, 1.0], rtol=0.0).outcome == "inconclusive"
+
+
+def test_exact_close_nonfinite_as_evidence():
+    """Where non-finiteness is the check's point, a mismatched NaN/inf is a failure."""
+    d = dec.exact_close([np.nan, 1.0], [0.5, 1.0], rtol=0.0, nonfinite="evidence")
+    assert d.outcome == "fail" and "the check's point" in d.rule
+    with pytest.raises(ValueError, match="`nonfinite`"):
+        dec.exact_close([1.0], [1.0], rtol=0.0, nonfinite="fail")
 
 
 def test_exact_close_atol_and_broadcasting():

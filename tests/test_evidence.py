@@ -6,8 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from simulations.evidence import (EXPECTED_OUTCOME, ROLES, Check, Decision, json_safe,
-                                  verdict_from_checks)
+from simulations.evidence import (EXPECTED_OUTCOME, ROLES, VERDICT_RULES, VERDICTS, Check,
+                                  Decision, TestEvidence, claim_verdict, json_safe,
+                                  verdict_from_checks, verdict_rules_markdown)
 
 
 def _decision(outcome="pass", **kw):
@@ -29,6 +30,9 @@ def _rec(role, outcome):
     ([_rec("refuted", "fail"), _rec("corrected", "fail")], "inconclusive"),
     ([_rec("literal", "pass"), _rec("condition", "pass")], "supported"),
     ([_rec("refuted", "pass")], "supported"),
+    ([_rec("control", "fail")], "inconclusive"),
+    ([_rec("condition", "fail"), _rec("control", "fail")], "inconclusive"),
+    ([_rec("literal", "pass"), _rec("corrected", "inconclusive")], "inconclusive"),
 ])
 def test_verdict_from_checks(checks, verdict):
     """Inconclusive/unrejected controls dominate, then refutation, then conditions."""
@@ -78,3 +82,72 @@ def test_check_rejects_unknown_role():
     """Roles are a closed set."""
     with pytest.raises(ValueError, match="`role`"):
         Check("EX-01", "x", "hunch", _decision())
+
+
+def _test(outcome, checks=(), completed=False, nodeid="t.py::a", message=""):
+    return TestEvidence(nodeid, outcome, message, tuple(checks), completed)
+
+
+def test_verdict_table_is_one_table_of_every_verdict():
+    """Every verdict has exactly one row; the Markdown rendering carries every row's words."""
+    assert sorted(r.verdict for r in VERDICT_RULES) == sorted(VERDICTS)
+    md = verdict_rules_markdown()
+    for r in VERDICT_RULES:
+        assert f"**{r.verdict}**" in md and r.when in md and r.meaning in md
+
+
+def test_a_test_that_raises_after_a_passing_check_is_inconclusive():
+    """One passing check and then an exception: the claim is inconclusive, naming the test."""
+    v = claim_verdict([_test("failed", [_rec("literal", "pass")], completed=False,
+                             message="ZeroDivisionError: boom")])
+    assert v.verdict == "inconclusive"
+    assert any("t.py::a failed" in r and "boom" in r for r in v.reasons)
+
+
+def test_an_error_in_teardown_is_inconclusive():
+    """A test whose body completed but whose teardown errored is a broken test."""
+    v = claim_verdict([_test("error", [_rec("literal", "pass")], completed=False)])
+    assert v.verdict == "inconclusive"
+
+
+def test_a_failure_that_is_only_an_unexpected_outcome_is_decided_by_the_checks():
+    """A completed test failed by a check's unexpected outcome: its checks decide the verdict."""
+    v = claim_verdict([_test("failed", [_rec("literal", "fail"), _rec("control", "fail")],
+                             completed=True)])
+    assert v.verdict == "refuted as written" and v.reasons
+
+
+def test_a_skipped_test_makes_the_claim_partly_checked():
+    """One passing and one skipped test: partly checked, with the skip reason; never supported."""
+    v = claim_verdict([_test("passed", [_rec("literal", "pass")], completed=True),
+                       _test("skipped", nodeid="t.py::b", message="torch is not installed")])
+    assert v.verdict == "partly checked"
+    assert v.reasons == ("test t.py::b was skipped: torch is not installed",)
+
+
+def test_a_test_never_reached_makes_the_claim_partly_checked():
+    """An interrupted run leaves tests 'not run': what ran gives no firm verdict."""
+    v = claim_verdict([_test("passed", [_rec("literal", "pass")], completed=True),
+                       _test("not run", nodeid="t.py::b")])
+    assert v.verdict == "partly checked"
+
+
+def test_broken_beats_partly_checked_and_all_unrun_is_not_run():
+    """A broken test outranks a skipped one; nothing that ran gives 'not run'."""
+    v = claim_verdict([_test("failed", [], completed=False), _test("skipped", nodeid="b")])
+    assert v.verdict == "inconclusive"
+    assert claim_verdict([_test("skipped"), _test("not run", nodeid="b")]).verdict == "not run"
+    assert claim_verdict([]).verdict == "not run"
+
+
+def test_supported_needs_a_decided_literal_check():
+    """Only rejected controls, or only conditions, are no evidence for the statement."""
+    v = claim_verdict([_test("passed", [_rec("control", "fail")], completed=True)])
+    assert v.verdict == "inconclusive"
+    assert "no literal or refuted check reached a decision" in v.reasons
+
+
+def test_test_evidence_validates_its_outcome():
+    """A test outcome outside the table's vocabulary is rejected, naming the parameter."""
+    with pytest.raises(ValueError, match="`outcome`"):
+        TestEvidence("t", "crashed")

@@ -52,13 +52,14 @@ def test_skip_reason_is_kept():
 
 def test_claim_verdict_needs_checks_from_every_broken_test():
     """A crashed test without evidence makes the claim inconclusive; all-skipped is not run."""
-    ok = TestState("a", "EX-01", "passed", checks=[_check(), _check("control", "fail")])
+    ok = TestState("a", "EX-01", "passed", checks=[_check(), _check("control", "fail")],
+                   completed=True)
     crashed = TestState("b", "EX-01", "failed")
     skipped = TestState("c", "EX-01", "skipped")
-    assert claim_verdict([ok]) == "supported"
-    assert claim_verdict([ok, crashed]) == "inconclusive"
-    assert claim_verdict([skipped]) == "not run"
-    assert claim_verdict([ok, skipped]) == "supported"
+    assert claim_verdict([ok]).verdict == "supported"
+    assert claim_verdict([ok, crashed]).verdict == "inconclusive"
+    assert claim_verdict([skipped]).verdict == "not run"
+    assert claim_verdict([ok, skipped]).verdict == "partly checked"
 
 
 def test_build_results_lists_every_catalogue_claim_and_unknown_tests():

@@ -11,15 +11,17 @@ not depend on K: a larger K extends a smaller one). From the outcomes it estimat
 and pooled over the run:
 
 * the **false-failure rate** of every stochastic check (``alpha > 0``) whose role expects
-  ``pass`` (``literal``, ``corrected``): fails / K with a Clopper-Pearson interval, compared
-  with the declared alpha (consistent when the interval's lower end is <= alpha);
-  ``inconclusive`` outcomes are counted apart -- they are a budget (delta) problem, not an
-  alpha error;
+  ``pass`` (``literal``, ``corrected``): (fails + inconclusives) / K with a Clopper-Pearson
+  interval, compared with the declared alpha (consistent when the interval's lower end is
+  <= alpha); an inconclusive outcome fails the suite like a fail does, so it is a false
+  failure and is inside the same budget (the number of inconclusives is also shown apart);
 * the **power** of every stochastic check whose role expects ``fail`` (``control``,
   ``condition``, ``refuted``): rejections / K with its interval, compared with
   :data:`simulations.decisions.POWER` (consistent when the upper end is >= 0.99);
-* the **determinism** of exact checks (``alpha == 0``): same outcome on every seed;
-* the **family-wise** rate: repetitions (whole runs) with at least one false failure,
+* the **determinism** of exact checks (``alpha == 0``): the outcome their role expects on
+  every seed;
+* the **family-wise** rate: repetitions (whole runs) with at least one false failure
+  (failed or inconclusive),
   compared with the alpha those checks spend together.
 
 The summary goes to ``results.json`` (top-level ``calibration``, see ``reports/SCHEMA.md``)

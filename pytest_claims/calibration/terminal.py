@@ -77,13 +77,13 @@ def _pooled_lines(cal: Calibration) -> list[str]:
     return [
         _rate_text(ff, f"false failures of {ff.checks} stochastic checks", cal.level)
         + f" vs alpha {ff.reference:.3g}: " + _verdict(ff.consistent)
-        + (f"; {ff.inconclusive} inconclusive" if ff.inconclusive else ""),
+        + (f" ({ff.inconclusive} of them inconclusive)" if ff.inconclusive else ""),
         _rate_text(pw, f"rejections by {pw.checks} stochastic controls", cal.level)
         + (f", lowest {low:.3g}" if low is not None else "")
         + f" vs power {POWER:g}: " + _verdict(pw.consistent),
         f"exact checks: {cal.exact.checks}, "
         + ("same outcome on every seed" if not unstable
-           else f"{unstable} CHANGE OUTCOME with the seed")
+           else f"{unstable} CHANGE OUTCOME with the seed or differ from their role")
         + (f"; {free} checks of seed-free tests ran once" if free else ""),
         _rate_text(fam, "runs with a false failure", cal.level)
         + f" vs alpha spent {fam.reference:.3g}: " + _verdict(fam.consistent),
