@@ -151,3 +151,13 @@ def test_test_evidence_validates_its_outcome():
     """A test outcome outside the table's vocabulary is rejected, naming the parameter."""
     with pytest.raises(ValueError, match="`outcome`"):
         TestEvidence("t", "crashed")
+
+
+def test_documents_render_the_verdict_table_not_a_copy():
+    """README, SCHEMA.md and claims/VERDICTS.md hold the current rendering of the table."""
+    from pathlib import Path
+
+    from pytest_claims.docs import render_blocks, stale_documents
+    assert stale_documents(Path(__file__).resolve().parents[1]) == []
+    with pytest.raises(ValueError, match="`text`"):
+        render_blocks("no block here")
