@@ -1,7 +1,9 @@
 """EX — the worked examples of the Korean document (EX-01..04).
 
 Exact identities use tolerances derived from float64 machine epsilon; the one Monte Carlo
-claim (EX-04) uses z-tests on the MCSE of Morris, White & Crowther (2019, Table 6).
+claim (EX-04) uses the exact χ² law of a mean of sample variances and, for the MSEs, z-tests
+on the MCSE of Morris, White & Crowther (2019, Table 6) with replications that make their
+normal tail valid at α (second-order Edgeworth criterion, :mod:`simulations.normal_tails`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ import math
 
 import numpy as np
 import pytest
-from scipy import optimize, stats
+from numpy.polynomial import Polynomial
+from scipy import optimize, special, stats
 
 from simulations import decisions, mcse
+from simulations.normal_tails import reps_for_normal_tail
 from simulations.reference_fits import BFGS_BOUND_FACTOR
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -181,11 +185,46 @@ def test_normal_mle_is_mean_and_biased_variance(mc, n):
 # ----------------------------------------------------------------------------------------------
 
 N_GRID = (2, 5, 10, 50)
-#: Replications at the standard scale. Var(σ̂²) = 2(n−1)σ⁴/n², so at n = 50 the MCSE of the mean
-#: is ≈ 0.2σ²/√R; the control (bias σ²/n = 0.02σ² at n = 50) needs (z_{1−α/2}+z_{.99})·MCSE
-#: < 0.02σ², i.e. R > 5200 at α = 1e-6; the floor EX04_MIN_REPS keeps smaller scales above it.
+#: Replications at the standard scale, before the tail-validity floor below. At n = 50 the
+#: control "σ̂² is unbiased" sits 0.02σ² from the truth; the exact χ² rule detects relative
+#: deviations of (z_{1−α/2} + z_{.99})·sqrt(2/(R(n−1))) = 0.0073 at R = 40 000 (2.7 δ away).
 EX04_REPS = 40_000
 EX04_MIN_REPS = 10_000
+
+
+def chi2_poly_moments(poly: Polynomial, k: int) -> tuple[float, float, float, float]:
+    """Mean, variance, skewness and excess kurtosis of ``poly(X)``, ``X ~ χ²_k``, exactly.
+
+    Uses the raw moments ``E[X^m] = 2^m Γ(k/2 + m) / Γ(k/2)`` of the chi-square law and the
+    coefficients of ``poly^j`` (j = 1..4).
+    """
+    raw = [math.exp(m * math.log(2.0) + special.gammaln(k / 2 + m) - special.gammaln(k / 2))
+           for m in range(4 * poly.degree() + 1)]
+    mu = [sum(c * raw[i] for i, c in enumerate((poly ** j).coef)) for j in range(5)]
+    m = mu[1]
+    var = mu[2] - m * m
+    m3 = mu[3] - 3 * m * mu[2] + 2 * m ** 3
+    m4 = mu[4] - 4 * m * mu[3] + 6 * m * m * mu[2] - 3 * m ** 4
+    return m, var, m3 / var ** 1.5, m4 / var ** 2 - 3.0
+
+
+def _mse_statistics(n: int) -> dict[str, Polynomial]:
+    """The per-replication MSE statistics as polynomials of X = (n − 1) s²/σ² ~ χ²_{n−1} (σ = 1;
+    skewness and kurtosis do not depend on σ)."""
+    mle, s2 = Polynomial([-1.0, 1.0 / n]), Polynomial([-1.0, 1.0 / (n - 1)])
+    return {"mse_mle": mle ** 2, "mse_s2": s2 ** 2, "diff": mle ** 2 - s2 ** 2}
+
+
+def ex04_reps(n: int, alpha: float) -> int:
+    """Replications at ``n``: the z-tests of the MSEs need their normal tail to hold at α.
+
+    The squared errors are strongly skewed (skewness 18 and excess kurtosis 640 at n = 2); the
+    second-order Edgeworth criterion (:mod:`simulations.normal_tails`) with their exact moments
+    gives the floor (4.9e5 at n = 2, 2.3e4 at n = 50), so it holds by design at every scale.
+    """
+    need = [reps_for_normal_tail(*chi2_poly_moments(p, n - 1)[2:], alpha)
+            for p in _mse_statistics(n).values()]
+    return max(need)
 
 
 def _variances(n: int, sigma: float):
@@ -198,38 +237,48 @@ def _variances(n: int, sigma: float):
 @pytest.mark.claim("EX-04")
 @pytest.mark.parametrize("sigma", [1.0, 2.0])
 def test_mle_variance_is_biased(mc, sigma):
-    """E[σ̂²_MLE] = (n−1)σ²/n, E[s²] = σ², and MSE(σ̂²_MLE) < MSE(s²), at n ∈ {2,5,10,50}."""
+    """E[σ̂²_MLE] = (n−1)σ²/n (exact χ² rule), s² = n/(n−1)·σ̂², and the MSEs, at n ∈ {2,5,10,50}."""
     s2 = sigma ** 2
     bias_mc, bias_lo, bias_hi = [], [], []
     for n in N_GRID:
-        res = mc.simulate("variances", _variances(n, sigma), EX04_REPS, min_reps=EX04_MIN_REPS,
-                          n=n)
+        floor = max(EX04_MIN_REPS, ex04_reps(n, mc.alpha))
+        res = mc.simulate("variances", _variances(n, sigma), max(EX04_REPS, floor),
+                          min_reps=floor, n=n)
         mle, unbiased = res.stats[:, 0], res.stats[:, 1]
-        m = mcse.mean(mle)
+        r = res.n_reps
         common = dict(params={"n": n}, seed=res.seed)
-        biased = decisions.z_test(m.value, m.mcse, (n - 1) / n * s2, alpha=mc.alpha,
-                                  n_reps=res.n_reps)
+        m = float(np.mean(mle))
+        # The mean of R values σ² χ²_{n−1}/n is σ²/n · χ²_{R(n−1)}/R: an exact law, no normal tail.
+        biased = decisions.chi2_scale(m, (n - 1) / n * s2, df=r * (n - 1), alpha=mc.alpha,
+                                      n_reps=r)
         mc.record(f"n={n}: E[σ̂²_MLE] = (n−1)σ²/n", biased, **common)
-        u = mcse.mean(unbiased)
-        mc.record(f"n={n}: E[s²] = σ² (ddof=1 is unbiased)",
-                  decisions.z_test(u.value, u.mcse, s2, alpha=mc.alpha, n_reps=res.n_reps),
-                  **common)
-        mse_mle, mse_s2 = mcse.mse(mle, s2), mcse.mse(unbiased, s2)
-        mc.record(f"n={n}: MSE(σ̂²_MLE) = (2n−1)σ⁴/n² (Casella & Berger 2002, Ex. 7.3.3)",
-                  decisions.z_test(mse_mle.value, mse_mle.mcse, (2 * n - 1) * s2 ** 2 / n ** 2,
-                                   alpha=mc.alpha, n_reps=res.n_reps), **common)
-        mc.record(f"n={n}: MSE(s²) = 2σ⁴/(n−1) (Casella & Berger 2002, Ex. 7.3.3)",
-                  decisions.z_test(mse_s2.value, mse_s2.mcse, 2 * s2 ** 2 / (n - 1),
-                                   alpha=mc.alpha, n_reps=res.n_reps), **common)
-        diff = mcse.mean((mle - s2) ** 2 - (unbiased - s2) ** 2)
-        target = (2 * n - 1) * s2 ** 2 / n ** 2 - 2 * s2 ** 2 / (n - 1)
-        mc.record(f"n={n}: MSE(σ̂²_MLE) − MSE(s²) = {target:.4g}σ⁴-scaled (< 0)",
-                  decisions.z_test(diff.value, diff.mcse, target, alpha=mc.alpha,
-                                   n_reps=res.n_reps), **common)
+        # s² is n/(n−1)·σ̂² replication by replication (one division and one product: 3 ULPs),
+        # so E[s²] = σ² follows from the check above without spending α twice.
+        mc.record(f"n={n}: s² = n/(n−1)·σ̂²_MLE in every replication, so E[s²] = σ²",
+                  decisions.exact_close(unbiased, mle * n / (n - 1),
+                                        rtol=decisions.eps_tolerance(np.float64, ops=4 * n),
+                                        n_inputs=r), **common)
+        stats_ = _mse_statistics(n)
+        values = {"mse_mle": (mle - s2) ** 2, "mse_s2": (unbiased - s2) ** 2,
+                  "diff": (mle - s2) ** 2 - (unbiased - s2) ** 2}
+        texts = {
+            "mse_mle": f"n={n}: MSE(σ̂²_MLE) = (2n−1)σ⁴/n² (Casella & Berger 2002, Ex. 7.3.3)",
+            "mse_s2": f"n={n}: MSE(s²) = 2σ⁴/(n−1) (Casella & Berger 2002, Ex. 7.3.3)",
+            "diff": f"n={n}: MSE(σ̂²_MLE) − MSE(s²) = "
+                    f"{((2 * n - 1) / n ** 2 - 2 / (n - 1)):.4g}σ⁴ (< 0)",
+        }
+        for key, poly in stats_.items():
+            mean_, _, skew, kurt = chi2_poly_moments(poly, n - 1)
+            est = mcse.mean(values[key])
+            mc.record(texts[key],
+                      decisions.z_test(est.value, est.mcse, mean_ * s2 ** 2, alpha=mc.alpha,
+                                       n_reps=r, skewness=skew, kurtosis=kurt), **common,
+                      note="Exact moments of the statistic (a polynomial of χ²_{n−1}) give the "
+                           "skewness and kurtosis of the Edgeworth criterion.")
         mc.record(f"control: n={n}: σ̂²_MLE is unbiased",
-                  decisions.z_test(m.value, m.mcse, s2, alpha=mc.alpha, n_reps=res.n_reps),
+                  decisions.chi2_scale(m, s2, df=r * (n - 1), alpha=mc.alpha, n_reps=r),
                   role="control", **common)
-        bias_mc.append(m.value - s2)
+        bias_mc.append(m - s2)
         bias_lo.append(biased.ci[0] - s2)
         bias_hi.append(biased.ci[1] - s2)
     fig = {"kind": "line", "title": f"Bias of σ̂²_MLE (σ = {sigma:g})", "xlabel": "n",

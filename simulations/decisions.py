@@ -51,6 +51,7 @@ import numpy as np
 from scipy import integrate, optimize, stats
 
 from simulations.evidence import Decision
+from simulations.normal_tails import TAIL_TOLERANCE, tail_relative_error
 from simulations.validation import nonnegative_scalar, positive_scalar, real_scalar
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "exact_close",
     "brent_resolution",
     "z_test",
+    "chi2_scale",
     "equivalence",
     "binomial_rate",
     "dkw_kolmogorov",
@@ -311,7 +313,8 @@ def brent_resolution(x_star: object, f_rounding: object, curvature: object, *, x
 # --------------------------------------------------------------------------------------------
 
 def z_test(estimate: float, mcse: float, target: float, *, alpha: float, n_reps: int,
-           required_delta: float | None = None) -> Decision:
+           required_delta: float | None = None, skewness: float | None = None,
+           kurtosis: float | None = None) -> Decision:
     """Two-sided z-test of ``E[estimate] = target`` on the Monte Carlo standard error.
 
     Rule: with ``z = (estimate - target) / mcse`` and ``z_crit = z_{1-alpha/2}``, fail iff
@@ -332,7 +335,12 @@ def z_test(estimate: float, mcse: float, target: float, *, alpha: float, n_reps:
     ``estimate == target``, otherwise fail; ``delta = 0``.
 
     The rule assumes the estimate is approximately normal with standard deviation ``mcse``
-    (a mean of many replications; Morris et al. 2019, section 5.2).
+    (a mean of many replications; Morris et al. 2019, section 5.2). At small ``alpha`` that is
+    an assumption about the far tail: give the per-replication ``skewness`` and (excess)
+    ``kurtosis`` of the averaged statistic and the rule checks the second-order Edgeworth
+    criterion of :mod:`simulations.normal_tails`; where the level's relative error exceeds
+    :data:`~simulations.normal_tails.TAIL_TOLERANCE` the outcome is ``inconclusive`` (the rule
+    is not valid at this ``n_reps``), whatever ``z`` is.
 
     Parameters
     ----------
@@ -344,12 +352,16 @@ def z_test(estimate: float, mcse: float, target: float, *, alpha: float, n_reps:
         Number of replications (>= 1), recorded in the decision.
     required_delta : float, optional
         Largest deviation that must be detectable for a pass to count (> 0).
+    skewness, kurtosis : float, optional
+        Known skewness and excess kurtosis of one replication's value (both or neither).
 
     Returns
     -------
     Decision
         ``kind = "z-test"``, ``statistic = z``.
     """
+    if (skewness is None) != (kurtosis is None):
+        raise ValueError("`skewness` and `kurtosis` must be given together.")
     est = _real(estimate, "estimate")
     se = _nonneg(mcse, "mcse")
     tgt = _real(target, "target")
@@ -368,7 +380,15 @@ def z_test(estimate: float, mcse: float, target: float, *, alpha: float, n_reps:
         z = diff / se
         reject = abs(z) > zc
         rule = f"|z| = {_fmt(abs(z))} {'>' if reject else '<='} z_crit {_fmt(zc)}"
-    if reject:
+    tail_error = None
+    if skewness is not None:
+        tail_error = tail_relative_error(skewness, kurtosis, max(r, 2), a)
+        rule += (f"; normal tail valid: relative level error {_fmt(tail_error)} "
+                 f"{'<=' if tail_error <= TAIL_TOLERANCE else '>'} {_fmt(TAIL_TOLERANCE)} "
+                 f"(skewness {_fmt(skewness)}, excess kurtosis {_fmt(kurtosis)}, Edgeworth)")
+    if tail_error is not None and tail_error > TAIL_TOLERANCE:
+        outcome = "inconclusive"
+    elif reject:
         outcome = "fail"
     elif req is not None and delta > req:
         outcome = "inconclusive"
@@ -380,6 +400,54 @@ def z_test(estimate: float, mcse: float, target: float, *, alpha: float, n_reps:
     return Decision(outcome=outcome, kind="z-test", rule=rule, estimate=est, target=tgt,
                     mcse=se, ci=(est - zc * se, est + zc * se), margin=None, alpha=a,
                     delta=delta, n_reps=r, statistic=z)
+
+
+def chi2_scale(estimate: float, target: float, *, df: float, alpha: float, n_reps: int
+               ) -> Decision:
+    """Exact test of ``E[estimate] = target`` for a mean of scaled chi-square variates.
+
+    For normal data the sample variance is a scaled chi-square, and so is any mean of
+    independent ones: under the hypothesis ``df · estimate / target ~ χ²_df`` exactly (e.g. the
+    mean of R values σ̂² = σ² χ²_{n−1}/n has ``df = R (n − 1)``). Rule: fail iff
+    ``df · estimate / target`` lies outside ``[χ²_{df, α/2}, χ²_{df, 1−α/2}]``; P(fail) = α
+    exactly, with no normal approximation of the tail.
+
+    Detectable deviation: a true mean ``c · target`` is rejected with probability >= 0.99 when
+    ``c >= χ²_{df, 1−α/2} / χ²_{df, 0.01}`` or ``c <= χ²_{df, α/2} / χ²_{df, 0.99}``;
+    ``delta = target · max(c_up − 1, 1 − c_down)``.
+
+    Parameters
+    ----------
+    estimate, target : float
+        The mean (>= 0) and its hypothesised expectation (> 0).
+    df : float
+        Degrees of freedom of ``df · estimate / target`` (> 0).
+    alpha : float
+        Two-sided level, in (0, 1).
+    n_reps : int
+        Replications (>= 1), recorded.
+
+    Returns
+    -------
+    Decision
+        ``kind = "chi2"``, ``statistic = df · estimate / target``.
+    """
+    est = _nonneg(estimate, "estimate")
+    tgt = _positive(target, "target")
+    k = _positive(df, "df")
+    a = _alpha(alpha)
+    r = _int(n_reps, "n_reps", 1)
+    lo, hi = (float(stats.chi2.ppf(q, k)) for q in (a / 2.0, 1.0 - a / 2.0))
+    stat = k * est / tgt
+    c_up = hi / float(stats.chi2.ppf(1.0 - POWER, k))
+    c_down = lo / float(stats.chi2.ppf(POWER, k))
+    reject = not lo <= stat <= hi
+    rule = (f"df·estimate/target = {_fmtv(stat)} {'outside' if reject else 'inside'} "
+            f"[{_fmtv(lo)}, {_fmtv(hi)}] (exact χ²_{{{_fmt(k)}}} quantiles at α/2)")
+    return Decision(outcome="fail" if reject else "pass", kind="chi2", rule=rule, estimate=est,
+                    target=tgt, mcse=tgt * math.sqrt(2.0 / k),
+                    ci=(est * k / hi, est * k / lo), margin=None, alpha=a,
+                    delta=tgt * max(c_up - 1.0, 1.0 - c_down), n_reps=r, statistic=stat)
 
 
 # --------------------------------------------------------------------------------------------

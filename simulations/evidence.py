@@ -76,7 +76,7 @@ class Decision:
         ``pass``: the evidence agrees with the hypothesis at the declared error rates;
         ``fail``: evidence against it; ``inconclusive``: the budget cannot decide.
     kind : str
-        ``exact``, ``z-test``, ``equivalence``, ``binomial``, ``dkw`` or ``slope``.
+        ``exact``, ``z-test``, ``chi2``, ``equivalence``, ``binomial``, ``dkw`` or ``slope``.
     rule : str
         The decision rule in words and numbers, e.g. ``"|z| = 1.3 < 4.89"``.
     estimate : float

@@ -1,0 +1,100 @@
+"""The z-test's tail-validity criterion and the exact χ² rule for means of sample variances."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulations import decisions as dec
+from simulations.normal_tails import (TAIL_TOLERANCE, reps_for_normal_tail,
+                                      tail_relative_error)
+
+
+def test_normal_data_need_few_replications():
+    """For a normal statistic (γ = κ = 0) only the t-correction remains: tiny R suffices."""
+    assert reps_for_normal_tail(0.0, 0.0, 1e-6) < 400
+
+
+def test_criterion_grows_with_skewness_and_kurtosis():
+    """More skewness or kurtosis, or a smaller α, needs more replications."""
+    base = reps_for_normal_tail(1.0, 3.0, 1e-6)
+    assert reps_for_normal_tail(3.0, 3.0, 1e-6) > base
+    assert reps_for_normal_tail(1.0, 30.0, 1e-6) > base
+    assert reps_for_normal_tail(1.0, 3.0, 1e-3) < base
+
+
+def test_reps_meet_the_tolerance_exactly_at_the_boundary():
+    """The derived R is the smallest whose relative error is within the tolerance."""
+    r = reps_for_normal_tail(2.83, 12.0, 1e-6)
+    assert tail_relative_error(2.83, 12.0, r, 1e-6) <= TAIL_TOLERANCE
+    assert tail_relative_error(2.83, 12.0, r - 1, 1e-6) > TAIL_TOLERANCE
+
+
+def test_criterion_predicts_the_excess_of_a_skewed_mean():
+    """At α = 0.01 the studentised mean of R = 10 χ²₁ draws exceeds its two-sided normal
+    critical value far more often than 1 %: the criterion flags it, and at the R it derives
+    the simulated level is within (1 ± tolerance) α up to Monte Carlo error."""
+    alpha = 0.01
+    g, k = math.sqrt(8.0), 12.0  # χ²₁
+    assert tail_relative_error(g, k, 10, alpha) > TAIL_TOLERANCE
+    r = reps_for_normal_tail(g, k, alpha)
+    rng = np.random.default_rng(np.random.SeedSequence(20261204))
+    x = rng.chisquare(1, size=(20_000, r))
+    t = (x.mean(axis=1) - 1.0) / (x.std(axis=1, ddof=1) / math.sqrt(r))
+    rate = np.mean(np.abs(t) > stats.norm.isf(alpha / 2))
+    se = math.sqrt(alpha / 20_000)
+    assert rate <= alpha * (1 + TAIL_TOLERANCE) + 5 * se
+
+
+def test_z_test_is_inconclusive_where_its_tail_is_not_valid():
+    """A z-test given skewness and kurtosis refuses to decide below the derived R."""
+    d = dec.z_test(1.0, 0.1, 1.0, alpha=1e-6, n_reps=100, skewness=18.0, kurtosis=640.0)
+    assert d.outcome == "inconclusive" and "normal tail valid" in d.rule
+    d = dec.z_test(1.0, 0.1, 1.0, alpha=1e-6, n_reps=10**6, skewness=18.0, kurtosis=640.0)
+    assert d.outcome == "pass"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"skewness": 1.0}, "together"),
+    ({"skewness": 1.0, "kurtosis": -3.0}, "`kurtosis`"),
+])
+def test_z_test_tail_arguments_are_validated(kwargs, match):
+    """Skewness and kurtosis come together, and excess kurtosis is at least −2."""
+    with pytest.raises(ValueError, match=match):
+        dec.z_test(1.0, 0.1, 1.0, alpha=1e-6, n_reps=100, **kwargs)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"n_reps": 1}, "`n_reps`"), ({"alpha": 0.0}, "`alpha`"), ({"skewness": math.nan}, "`skewness`"),
+])
+def test_tail_relative_error_validates_input(bad, match):
+    """Bad input raises ValueError naming the parameter."""
+    args = {"skewness": 1.0, "kurtosis": 1.0, "n_reps": 10, "alpha": 0.01, **bad}
+    with pytest.raises(ValueError, match=match):
+        tail_relative_error(**args)
+
+
+def test_chi2_scale_null_rate_and_power():
+    """Under the null the exact χ² rule rejects at rate α; a 3-δ deviation always fails."""
+    rng = np.random.default_rng(np.random.SeedSequence(7))
+    alpha, df = 0.05, 40
+    stat = rng.chisquare(df, size=20_000) / df  # mean of scaled chi-squares with target 1
+    fails = [dec.chi2_scale(float(s), 1.0, df=df, alpha=alpha, n_reps=1).outcome == "fail"
+             for s in stat[:4000]]
+    assert abs(np.mean(fails) - alpha) < 5 * math.sqrt(alpha * (1 - alpha) / 4000)
+    d = dec.chi2_scale(1.0, 1.0, df=df, alpha=alpha, n_reps=1)
+    shifted = dec.chi2_scale(1.0 + 3 * d.delta, 1.0, df=df, alpha=alpha, n_reps=1)
+    assert d.outcome == "pass" and shifted.outcome == "fail"
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"target": 0.0}, "`target`"), ({"df": -1.0}, "`df`"), ({"estimate": -1.0}, "`estimate`"),
+])
+def test_chi2_scale_validates_input(bad, match):
+    """Bad input raises ValueError naming the parameter."""
+    args = {"estimate": 1.0, "target": 1.0, "df": 10.0, "alpha": 0.01, "n_reps": 1, **bad}
+    with pytest.raises(ValueError, match=match):
+        dec.chi2_scale(**args)
