@@ -156,6 +156,8 @@ ROLE_MEANINGS: dict[str, str] = {
     "corrected": "the correct statement; should pass",
     "condition": "the omitted assumption violated; should fail",
     "control": "a deliberately false variant (negative control); should be rejected",
+    "reference": "the fast computation the claim relies on, against a slow, obviously correct "
+                 "one; should pass",
 }
 
 

@@ -18,15 +18,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Literal, Mapping
 
 Outcome = Literal["pass", "fail", "inconclusive"]
-Role = Literal["literal", "refuted", "corrected", "condition", "control"]
+Role = Literal["literal", "refuted", "corrected", "condition", "control", "reference"]
 
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "inconclusive")
-ROLES: tuple[str, ...] = ("literal", "refuted", "corrected", "condition", "control")
+ROLES: tuple[str, ...] = ("literal", "refuted", "corrected", "condition", "control",
+                          "reference")
 #: The outcome each role is expected to produce when the suite's understanding of a claim holds.
 EXPECTED_OUTCOME: dict[str, str] = {
     "literal": "pass",
     "refuted": "fail",
     "corrected": "pass",
+    "reference": "pass",
     "condition": "fail",
     "control": "fail",
 }
@@ -219,7 +221,8 @@ VERDICT_RULES: tuple[VerdictRule, ...] = (
                 "or a check is inconclusive (its interval straddles a margin, its budget cannot "
                 "rule out the deviation that matters, or a value it needed was NaN or infinite); "
                 "or a negative control was not rejected; or a corrected statement was not "
-                "confirmed; or no literal or refuted check reached a decision",
+                "confirmed; or a reference check (a fast estimator against its slow, obviously "
+                "correct reference) failed; or no literal or refuted check reached a decision",
                 "the suite could not decide: a test broke, a check could not decide at this "
                 "budget, or a negative control showed the rule has no power here."),
     VerdictRule("partly checked",
@@ -345,6 +348,9 @@ def claim_verdict(tests: Iterable[TestEvidence]) -> ClaimVerdict:
             reasons.append(f"negative control '{name}' was not rejected")
         elif role == "corrected" and outcome != "pass":
             reasons.append(f"corrected statement '{name}' was not confirmed")
+        elif role == "reference" and outcome != "pass":
+            reasons.append(f"reference check '{name}' failed: the fast computation the claim "
+                           "relies on does not match its slow, obviously correct reference")
     if not any(c["role"] in ("literal", "refuted") and c["outcome"] in ("pass", "fail")
                for c in checks):
         reasons.append("no literal or refuted check reached a decision")

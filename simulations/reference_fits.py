@@ -27,6 +27,10 @@ says which fields the oracle fills.
 :func:`mnlogit_statsmodels`
 :func:`brier_minimiser`                 coefficients minimising the squared error of predicted
                                         probabilities (negative control of CE-08)
+:func:`model_mle_bfgs`                  the MLE of one data set of any model of
+                                        :mod:`simulations.models`, by BFGS on its mean NLL
+:func:`mle_certificate`                 how far a candidate MLE can be from a stationary point
+                                        of the log-likelihood
 ======================================  ==========================================================
 
 References
@@ -72,6 +76,8 @@ __all__ = [
     "basis_inverse_norm",
     "least_squares_tolerance",
     "brier_minimiser",
+    "mle_certificate",
+    "model_mle_bfgs",
     "gaussian_mle_bfgs",
     "lad_linprog",
     "lad_oracle",
@@ -450,3 +456,93 @@ def brier_minimiser(X: ArrayLike, y: ArrayLike, n_classes: int,
     res = optimize.minimize(brier, np.ravel(np.asarray(start, float)), method="BFGS",
                             options={"gtol": 1e-8, "maxiter": 10_000})
     return ReferenceFit(coef=res.x.reshape(shape), info=str(res.message))
+
+
+def _one_data_set(data: object) -> object:
+    """Check that ``data`` holds exactly one replication (leading axis of size 1)."""
+    arrays = data if isinstance(data, tuple) else (data,)
+    if not all(isinstance(a, np.ndarray) and a.ndim >= 2 and a.shape[0] == 1 for a in arrays):
+        raise ValueError("`data` must hold one replication: arrays of shape (1, n, ...).")
+    return data
+
+
+def mle_certificate(model: object, data: object, theta: ArrayLike) -> tuple[float, float]:
+    """Distance bound of ``theta`` from a local maximiser of the model's log-likelihood.
+
+    Near a strongly concave maximum ``|theta - theta*|_2 <= 2 |g|_2 / lambda_min(H)``, with
+    ``g`` the mean score and ``H`` the mean observed information at ``theta`` (the factor 2
+    covers the change of ``H`` over that distance, as in :data:`BFGS_BOUND_FACTOR`), plus the
+    rounding of ``g``: ``n`` terms of size ``|s_i|``, i.e. ``4 n eps mean|s_i| / lambda_min``.
+
+    Parameters
+    ----------
+    model : simulations.models.Model
+        Any model with ``score`` and ``hessian``.
+    data : array or tuple of arrays
+        One replication (leading axis of size 1).
+    theta : array_like
+        Candidate, shape ``(p,)``.
+
+    Returns
+    -------
+    bound, lambda_min : float
+        The bound (``inf`` where the observed information is not positive definite) and the
+        smallest eigenvalue of ``H``.
+    """
+    d = _one_data_set(data)
+    th = np.asarray(theta, dtype=float)
+    if th.ndim != 1 or not np.all(np.isfinite(th)):
+        raise ValueError("`theta` must be a finite 1-D array.")
+    scores = model.score(d, th[None, :])[0]
+    g = scores.mean(axis=0)
+    h = -model.hessian(d, th[None, :])[0].mean(axis=0)
+    lam = float(np.linalg.eigvalsh(0.5 * (h + h.T)).min())
+    if not lam > 0:
+        return math.inf, lam
+    n = scores.shape[0]
+    rounding = 4.0 * n * float(np.finfo(np.float64).eps) * float(np.abs(scores).mean()) / lam
+    return BFGS_BOUND_FACTOR * float(np.linalg.norm(g)) / lam + rounding, lam
+
+
+def model_mle_bfgs(model: object, data: object, start: ArrayLike) -> ReferenceFit:
+    """Maximise one data set's log-likelihood numerically: BFGS on the mean NLL.
+
+    Uses only the model's ``logpdf`` and ``score`` (no closed form, no Newton step of the fast
+    estimator), from ``start``; a step outside the parameter space is an infinite NLL. The
+    returned ``error_bound`` is :func:`mle_certificate` at the optimum.
+
+    Parameters
+    ----------
+    model : simulations.models.Model
+        Any model of :mod:`simulations.models`.
+    data : array or tuple of arrays
+        One replication (leading axis of size 1).
+    start : array_like
+        Starting point, shape ``(p,)``, inside the parameter space.
+
+    Returns
+    -------
+    ReferenceFit
+        ``coef``, ``max_grad``, ``lambda_min``, ``error_bound``, ``converged``, ``info``.
+    """
+    d = _one_data_set(data)
+    x0 = np.asarray(start, dtype=float)
+    if x0.ndim != 1 or not np.all(np.isfinite(x0)):
+        raise ValueError("`start` must be a finite 1-D array.")
+
+    def fun(t: np.ndarray) -> tuple[float, np.ndarray]:
+        try:
+            value = -float(model.logpdf(d, t[None, :]).mean())
+            grad = -model.score(d, t[None, :])[0].mean(axis=0)
+        except ValueError:  # outside the parameter space
+            return math.inf, np.zeros_like(t)
+        return value, grad
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = optimize.minimize(fun, x0, jac=True, method="BFGS",
+                                options={"gtol": BFGS_GTOL, "maxiter": 10_000})
+    bound, lam = mle_certificate(model, d, res.x)
+    return ReferenceFit(coef=np.asarray(res.x), max_grad=float(np.max(np.abs(res.jac))),
+                        lambda_min=lam, error_bound=bound, converged=bool(res.success),
+                        info=str(res.message))
