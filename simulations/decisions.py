@@ -65,6 +65,7 @@ __all__ = [
     "binomial_rate",
     "dkw_kolmogorov",
     "kolmogorov_distance",
+    "lattice_kolmogorov_distance",
     "slope",
     "slope_below",
     "t_power_multiplier",
@@ -763,13 +764,47 @@ def kolmogorov_distance(sample: object, cdf: Callable[[np.ndarray], np.ndarray],
     return float(d) if np.ndim(d) == 0 else d
 
 
+def lattice_kolmogorov_distance(sample: object, cdf: Callable[[np.ndarray], np.ndarray]
+                                ) -> float:
+    """Kolmogorov distance of an integer-valued sample against an integer-valued law.
+
+    Both the ECDF and ``F`` are right-continuous step functions with jumps only at integers, so
+    ``sup_x |F_R(x) − F(x)|`` is attained at an integer: ``D = max_k |F_R(k) − F(k)|`` over
+    ``k = min − 1, …, max`` of the sample (below it ``F_R = 0`` and ``F`` grows towards ``k =
+    min − 1``; above it ``F_R = 1`` and ``1 − F`` shrinks). Unlike
+    :func:`kolmogorov_distance`, atoms of the law are handled exactly.
+
+    Parameters
+    ----------
+    sample : array_like
+        Integer values (1-D, non-empty; floats holding integers are accepted).
+    cdf : callable
+        Vectorised CDF of the law at integer points, values in [0, 1].
+
+    Returns
+    -------
+    float
+    """
+    x = np.asarray(sample, dtype=float)
+    if x.ndim != 1 or x.size == 0 or not np.all(np.isfinite(x)) or np.any(x != np.round(x)):
+        raise ValueError("`sample` must be a non-empty 1-D array of integers.")
+    if not callable(cdf):
+        raise ValueError("`cdf` must be a callable returning CDF values.")
+    k = np.arange(x.min() - 1, x.max() + 1)
+    ecdf = np.searchsorted(np.sort(x), k, side="right") / x.size
+    f = np.asarray(cdf(k), dtype=float)
+    if f.shape != k.shape or not np.all((f >= 0.0) & (f <= 1.0)):
+        raise ValueError("`cdf` must return values in [0, 1] with the shape of its input.")
+    return float(np.max(np.abs(ecdf - f)))
+
+
 def _dkw_eps(alpha: float, r: int) -> float:
     """Massart's DKW radius: P(sup|F_R - F| > eps) <= 2 exp(-2 R eps^2) = alpha."""
     return math.sqrt(math.log(2.0 / alpha) / (2.0 * r))
 
 
 def dkw_kolmogorov(sample: object, cdf: Callable[[np.ndarray], np.ndarray], *, alpha: float,
-                   margin: float | None = None) -> Decision:
+                   margin: float | None = None, lattice: bool = False) -> Decision:
     """Distributional claim via the Kolmogorov distance and the DKW band.
 
     ``D = sup|F_R - F|`` (see :func:`kolmogorov_distance`) and ``eps = sqrt(log(2/alpha)/(2R))``,
@@ -798,6 +833,10 @@ def dkw_kolmogorov(sample: object, cdf: Callable[[np.ndarray], np.ndarray], *, a
         Probability of failing a true claim, in (0, 1).
     margin : float, optional
         Distance allowed by a limit claim (> 0).
+    lattice : bool, optional
+        The sample and the law are integer-valued: the distance is
+        :func:`lattice_kolmogorov_distance` (exact with atoms; the DKW inequality holds for any
+        law, so the rule keeps its α).
 
     Returns
     -------
@@ -810,7 +849,8 @@ def dkw_kolmogorov(sample: object, cdf: Callable[[np.ndarray], np.ndarray], *, a
         raise ValueError("`sample` must be a non-empty 1-D array.")
     a = _alpha(alpha)
     m = _positive(margin, "margin") if margin is not None else None
-    d = float(kolmogorov_distance(x, cdf))
+    d = (lattice_kolmogorov_distance(x, cdf) if lattice
+         else float(kolmogorov_distance(x, cdf)))
     r = x.size
     eps = _dkw_eps(a, r)
     delta = eps + _dkw_eps(1.0 - POWER, r)
