@@ -48,7 +48,7 @@ import numbers
 from typing import Callable, Literal
 
 import numpy as np
-from scipy import integrate, optimize, stats
+from scipy import integrate, optimize, special, stats
 
 from simulations.evidence import Decision
 from simulations.normal_tails import TAIL_TOLERANCE, tail_relative_error
@@ -68,6 +68,7 @@ __all__ = [
     "lattice_kolmogorov_distance",
     "slope",
     "slope_below",
+    "binomial_trend",
     "t_power_multiplier",
 ]
 
@@ -1073,3 +1074,93 @@ def slope_below(x: object, y: object, *, bound: float, alpha: float,
     return Decision(outcome=outcome, kind="slope", rule=rule, estimate=b, target=bd, mcse=se,
                     ci=(lo, hi), margin=None, alpha=a, delta=t_power_multiplier(a, df) * se,
                     n_reps=n, statistic=b)
+
+
+def binomial_trend(x: object, successes: object, trials: object, *, alpha: float) -> Decision:
+    """One-sided trend claim "the event's probability decreases in ``x``" (e.g. a tail
+    probability along log n), by logistic regression on grouped binomial counts.
+
+    Fits ``logit P(event | x) = a + b x`` by maximum likelihood (Newton's method on the grouped
+    counts) and uses the Wald interval ``b ± z_{1−α} SE(b)``, ``SE(b)`` from the inverse Fisher
+    information (McCullagh & Nelder 1989, §4.4):
+
+    * pass iff the whole interval is below 0 (evidence that the probability falls);
+    * fail iff the whole interval is at or above 0;
+    * inconclusive otherwise, and when the MLE does not exist (all counts 0, all equal to the
+      trials, or separated), which the rule reports instead of deciding.
+
+    If the true slope is ``>= 0``, P(pass) <= α (asymptotically in the counts); a true slope
+    ``<= −delta`` passes with probability >= 0.99, ``delta = (z_{1−α} + z_{0.99}) SE(b)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Covariate values (1-D, >= 2 distinct values).
+    successes, trials : array_like
+        Event counts and replications per value of ``x`` (integers, 0 <= successes <= trials,
+        trials >= 1).
+    alpha : float
+        One-sided level, in (0, 0.5).
+
+    Returns
+    -------
+    Decision
+        ``kind = "trend"``, ``estimate = statistic = b``, ``mcse = SE(b)``, ``target = 0``.
+
+    References
+    ----------
+    McCullagh, P. & Nelder, J. A. (1989). *Generalized Linear Models*, 2nd ed., Chapman & Hall.
+    """
+    a = _alpha(alpha, 0.5)
+    xa = np.asarray(x, dtype=float)
+    k = np.asarray(successes)
+    t = np.asarray(trials)
+    if xa.ndim != 1 or xa.size < 2 or not np.all(np.isfinite(xa)) or np.ptp(xa) == 0:
+        raise ValueError("`x` must be a 1-D array of finite values, not all equal.")
+    for name, arr in (("successes", k), ("trials", t)):
+        if arr.shape != xa.shape or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"`{name}` must be integers, one per value of `x`.")
+    if np.any(t < 1) or np.any(k < 0) or np.any(k > t):
+        raise ValueError("`successes` must lie in [0, trials] and `trials` must be >= 1.")
+    design = np.column_stack([np.ones_like(xa), xa - xa.mean()])
+    beta = np.array([math.log((k.sum() + 0.5) / (t.sum() - k.sum() + 0.5)), 0.0])
+    converged = False
+    for _ in range(100):
+        eta = design @ beta
+        p = special.expit(eta)
+        w = t * p * (1 - p)
+        info = design.T @ (w[:, None] * design)
+        grad = design.T @ (k - t * p)
+        try:
+            step = np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:
+            break
+        beta = beta + step
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 50:
+            break
+        if np.max(np.abs(step)) <= 1e-12 * (1 + np.max(np.abs(beta))):
+            converged = True
+            break
+    n_pts = int(xa.size)
+    if not converged:
+        return Decision(outcome="inconclusive", kind="trend",
+                        rule="the logistic-regression MLE of the trend does not exist "
+                             "(separated or degenerate counts): no decision",
+                        estimate=math.nan, target=0.0, alpha=a, n_reps=n_pts)
+    p = special.expit(design @ beta)
+    info = design.T @ ((t * p * (1 - p))[:, None] * design)
+    se = float(math.sqrt(np.linalg.inv(info)[1, 1]))
+    b = float(beta[1])
+    zc = _z(a)
+    lo, hi = b - zc * se, b + zc * se
+    if hi < 0:
+        outcome, rel = "pass", f"CI upper {_fmtv(hi)} < 0"
+    elif lo >= 0:
+        outcome, rel = "fail", f"CI lower {_fmtv(lo)} >= 0"
+    else:
+        outcome, rel = "inconclusive", f"CI [{_fmtv(lo)}, {_fmtv(hi)}] contains 0"
+    rule = (f"logistic trend slope {rel} (b = {_fmtv(b)}, SE = {_fmt(se)}, z_{{1-alpha}} "
+            f"{_fmt(zc)}, {n_pts} points, {int(t.sum())} trials)")
+    return Decision(outcome=outcome, kind="trend", rule=rule, estimate=b, target=0.0, mcse=se,
+                    ci=(lo, hi), margin=None, alpha=a, delta=(zc + _Z_POWER) * se,
+                    n_reps=int(t.sum()), statistic=b)

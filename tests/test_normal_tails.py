@@ -98,3 +98,52 @@ def test_chi2_scale_validates_input(bad, match):
     args = {"estimate": 1.0, "target": 1.0, "df": 10.0, "alpha": 0.01, "n_reps": 1, **bad}
     with pytest.raises(ValueError, match=match):
         dec.chi2_scale(**args)
+
+
+def test_binomial_trend_decides_falling_flat_and_rising_rates():
+    """A falling rate passes, a rising one fails, a flat one cannot pass; degenerate counts are
+    inconclusive, never a decision."""
+    x = np.log([50.0, 126.0, 316.0, 795.0, 2000.0])
+    t = np.full(5, 2048)
+    falling = dec.binomial_trend(x, np.array([1000, 600, 200, 20, 1]), t, alpha=1e-6)
+    rising = dec.binomial_trend(x, np.array([10, 100, 500, 1000, 1800]), t, alpha=1e-6)
+    flat = dec.binomial_trend(x, np.array([500, 510, 490, 505, 495]), t, alpha=1e-6)
+    none = dec.binomial_trend(x, np.zeros(5, dtype=int), t, alpha=1e-6)
+    assert (falling.outcome, rising.outcome) == ("pass", "fail")
+    assert flat.outcome == "inconclusive" and none.outcome == "inconclusive"
+
+
+def test_binomial_trend_null_rate():
+    """With a constant probability the rule passes (wrongly) at most at rate α (here α = 0.05)."""
+    rng = np.random.default_rng(np.random.SeedSequence(11))
+    x = np.log([50.0, 126.0, 316.0, 795.0, 2000.0])
+    t = np.full(5, 400)
+    passes = [dec.binomial_trend(x, rng.binomial(400, 0.3, size=5), t, alpha=0.05).outcome
+              == "pass" for _ in range(2000)]
+    assert np.mean(passes) <= 0.05 + 5 * math.sqrt(0.05 * 0.95 / 2000)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"x": [1.0, 1.0]}, "`x`"), ({"successes": [1.5, 2.0]}, "`successes`"),
+    ({"successes": [3, 1]}, "`successes`"), ({"alpha": 0.7}, "`alpha`"),
+])
+def test_binomial_trend_validates_input(bad, match):
+    """Bad input raises ValueError naming the parameter."""
+    args = {"x": [0.0, 1.0], "successes": np.array([1, 0]), "trials": np.array([2, 2]),
+            "alpha": 0.01, **bad}
+    if isinstance(args["successes"], list):
+        args["successes"] = np.array(args["successes"])
+    with pytest.raises(ValueError, match=match):
+        dec.binomial_trend(**args)
+
+
+def test_lattice_kolmogorov_distance_handles_atoms():
+    """A sample drawn from a binomial law is close to it on the integers (the continuous formula
+    would count every atom as a jump)."""
+    rng = np.random.default_rng(np.random.SeedSequence(3))
+    k = rng.binomial(20, 0.3, size=20_000)
+    d = dec.lattice_kolmogorov_distance(k, lambda v: stats.binom.cdf(v, 20, 0.3))
+    assert d < 0.02
+    assert dec.kolmogorov_distance(k.astype(float), lambda v: stats.binom.cdf(v, 20, 0.3)) > 0.05
+    with pytest.raises(ValueError, match="`sample`"):
+        dec.lattice_kolmogorov_distance([0.5, 1.0], lambda v: v)
