@@ -48,6 +48,7 @@ OPTIONAL: dict[str, dict[str, Any]] = {
         "note": "",
         "figure": None,
         "test": None,
+        "distance_delta": None,
     },
 }
 
@@ -262,7 +263,7 @@ class _Validator:
         out["as_expected"] = self.boolean(out["as_expected"], f"{path}.as_expected")
         out["outcome"] = self.choice(out["outcome"], f"{path}.outcome", CHECK_OUTCOMES)
         out["estimate"] = self.number(out["estimate"], f"{path}.estimate", nullable=True)
-        for key in ("target", "mcse", "margin", "delta", "statistic"):
+        for key in ("target", "mcse", "margin", "delta", "statistic", "distance_delta"):
             out[key] = self.number(out[key], f"{path}.{key}", nullable=True)
         out["alpha"] = self.number(out["alpha"], f"{path}.alpha")
         out["seconds"] = self.number(out["seconds"], f"{path}.seconds")

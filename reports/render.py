@@ -226,7 +226,9 @@ def _claim_view(claim: Mapping[str, Any], index: int, run: Mapping[str, Any]) ->
             figures.append({**fig, "svg": Markup(fig["svg"]) if fig["svg"] else None,
                             "derived": True})
     controls = [c for c in claim["checks"] if c["control"]]
-    control_list = [{"label": label, "outcome": c["outcome"], "as_expected": c["as_expected"]}
+    control_list = [{"label": label, "outcome": c["outcome"], "as_expected": c["as_expected"],
+                     "distance_text": fmt_num(c.get("distance_delta"), 2)
+                     if isinstance(c.get("distance_delta"), (int, float)) else ""}
                     for c, label in zip(controls, row_labels(controls))]
     outcomes = {o: sum(c["outcome"] == o for c in checks) for o in ("pass", "fail", "inconclusive")}
     stochastic = [c for c in checks if c["alpha"]]

@@ -171,6 +171,28 @@ class Check:
         """Whether the outcome matches what the role expects."""
         return self.decision.outcome == self.expected
 
+    @property
+    def distance_delta(self) -> float | None:
+        """For a negative control: how far its false value lies from the truth, in units of δ.
+
+        The rule's demonstrated power: ``(|target − truth| − margin) / δ``, with the truth taken
+        from ``params["truth"]`` where the check states it and otherwise estimated by the
+        decision's ``estimate``; for exact checks the tolerance is δ, so the distance is the
+        rule's ``statistic`` (largest error over tolerance). None for other roles, or where the
+        rule gives no δ or no target.
+        """
+        if self.role != "control":
+            return None
+        d = self.decision
+        if d.kind == "exact":
+            return d.statistic
+        if d.delta is None or not d.delta > 0 or d.target is None:
+            return None
+        truth = self.params.get("truth", d.estimate)
+        if not isinstance(truth, (int, float)) or not math.isfinite(truth):
+            return None
+        return (abs(d.target - float(truth)) - (d.margin or 0.0)) / d.delta
+
     def to_json(self) -> dict:
         """Flat, strict-JSON record as stored in ``results.json``."""
         d = asdict(self.decision)
@@ -186,6 +208,7 @@ class Check:
             "seconds": self.seconds,
             "note": self.note,
             "figure": self.figure,
+            "distance_delta": self.distance_delta,
             **d,
         }
         return json_safe(rec)

@@ -161,3 +161,19 @@ def test_documents_render_the_verdict_table_not_a_copy():
     assert stale_documents(Path(__file__).resolve().parents[1]) == []
     with pytest.raises(ValueError, match="`text`"):
         render_blocks("no block here")
+
+
+def test_control_distance_in_units_of_delta():
+    """A control's distance from the truth is |target − truth| (less any margin) over δ; exact
+    checks use their error-over-tolerance statistic; other roles have none."""
+    z = Decision("fail", "z-test", "r", 1.1, target=1.5, mcse=0.01, alpha=1e-6, delta=0.1)
+    c = Check("X-01", "control", "control", z, params={"truth": 1.0})
+    assert c.distance_delta == pytest.approx(5.0)
+    assert Check("X-01", "control", "control", z).distance_delta == pytest.approx(4.0)
+    eq = Decision("fail", "equivalence", "r", 1.3, target=1.0, margin=0.1, alpha=1e-6,
+                  delta=0.05)
+    assert Check("X-01", "c", "control", eq).distance_delta == pytest.approx(4.0)
+    ex = Decision("fail", "exact", "r", 3.0, statistic=7.5, delta=0.4)
+    assert Check("X-01", "c", "control", ex).distance_delta == 7.5
+    assert Check("X-01", "c", "literal", z).distance_delta is None
+    assert Check("X-01", "c", "control", z).to_json()["distance_delta"] == pytest.approx(4.0)
