@@ -177,16 +177,21 @@ class Check:
 
         The rule's demonstrated power: ``(|target − truth| − margin) / δ``, with the truth taken
         from ``params["truth"]`` where the check states it and otherwise estimated by the
-        decision's ``estimate``; for exact checks the tolerance is δ, so the distance is the
-        rule's ``statistic`` (largest error over tolerance). None for other roles, or where the
-        rule gives no δ or no target.
+        decision's ``estimate``; for exact checks δ is the tolerance, so the distance is the
+        largest error over the tolerance. None for other roles, or where the rule gives no δ.
         """
         if self.role != "control":
             return None
         d = self.decision
+        if d.kind == "exact" and d.delta is not None and d.delta == 0:
+            return d.statistic  # a zero tolerance: any error is infinitely many tolerances
+        if d.delta is None or not d.delta > 0:
+            return None
         if d.kind == "exact":
-            return d.statistic
-        if d.delta is None or not d.delta > 0 or d.target is None:
+            if not math.isfinite(d.estimate):
+                return None
+            return abs(d.estimate - (d.target or 0.0)) / d.delta
+        if d.target is None:
             return None
         truth = self.params.get("truth", d.estimate)
         if not isinstance(truth, (int, float)) or not math.isfinite(truth):

@@ -174,6 +174,8 @@ def test_control_distance_in_units_of_delta():
                   delta=0.05)
     assert Check("X-01", "c", "control", eq).distance_delta == pytest.approx(4.0)
     ex = Decision("fail", "exact", "r", 3.0, statistic=7.5, delta=0.4)
-    assert Check("X-01", "c", "control", ex).distance_delta == 7.5
+    assert Check("X-01", "c", "control", ex).distance_delta == pytest.approx(7.5)
+    zero = Decision("fail", "exact", "r", 3.0, statistic=math.inf, delta=0.0)
+    assert Check("X-01", "c", "control", zero).distance_delta == math.inf
     assert Check("X-01", "c", "literal", z).distance_delta is None
     assert Check("X-01", "c", "control", z).to_json()["distance_delta"] == pytest.approx(4.0)
