@@ -339,16 +339,13 @@ def test_softmax_cross_entropy_is_categorical_nll(mc, k, dtype):
     mc.record("control: the unnormalised exponential exp(z_y) gives the same loss (−z_y)",
               decisions.exact_close(unnormalised, ref, rtol=rtol, atol=atol, n_inputs=n),
               role="control", params={"n_rows": n})
-    near = ref + NEAR_MISS_TOLERANCES * (atol + rtol * np.abs(ref))
-    mc.record(f"control near the margin: the loss moved by {NEAR_MISS_TOLERANCES:g} tolerances "
-              "equals the reference",
+    near = decisions.planted_deviation(ref.astype(float), rtol=rtol, atol=atol)
+    mc.record(f"control near the margin: the loss moved by {decisions.NEAR_MISS_TOLERANCES:g} "
+              "tolerances equals the reference",
               decisions.exact_close(near, ref, rtol=rtol, atol=atol, n_inputs=n),
-              role="control", params={"n_rows": n, "tolerances": NEAR_MISS_TOLERANCES},
+              role="control", params={"n_rows": n,
+                                      "tolerances": decisions.NEAR_MISS_TOLERANCES},
               note="A deviation just beyond the tolerance (3 units of δ) must be rejected.")
-
-
-#: Distance of the exact checks' near-margin controls, in tolerances (units of δ).
-NEAR_MISS_TOLERANCES: float = 3.0
 
 
 # =============================================================================== CE-04

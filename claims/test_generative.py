@@ -70,6 +70,10 @@ RATE = -0.5
 #: systematic part is below 0.02 for every parameter; 0.1 leaves >= 0.08 for the Monte Carlo
 #: interval (half-width ≈ 0.048 for the weights, 0.035 for means and sds, at MIN_REPS).
 SLOPE_MARGIN = 0.1
+#: Near-margin control: the same rule on the means' RMSEs against a false rate n^(−0.3), i.e. a
+#: target two margins from the truth: the control lies one margin beyond the band edge, about
+#: 2–4 δ (δ = λ·SE(slope) ≈ 0.03–0.05 at the standard scale).
+NEAR_MISS_RATE = RATE + 2 * SLOPE_MARGIN
 
 #: Rounding allowance of one EM step l_{t+1} - l_t: each log-likelihood is a sum of n terms
 #: (all negative here: with every sigma_k > 1/sqrt(2π) ≈ 0.4 every density is below 1, so
@@ -233,6 +237,13 @@ def _record_rates(mc, runs: list[RateRun]) -> None:
                         "weights from the delta-method MCSE of log RMSE; squared errors averaged "
                         "over the two components; non-converged fits included. RMSE: "
                         + ", ".join(f"n={int(n)}: {math.exp(v):.4g}" for n, v in zip(ns, y))))
+    y, se = _log_rmse(runs, _PARAMETERS[0][0])
+    mc.record(f"control near the margin: RMSE of the means falls like n^({NEAR_MISS_RATE:g})",
+              decisions.slope(np.log(ns), y, target=NEAR_MISS_RATE, margin=SLOPE_MARGIN,
+                              alpha=mc.alpha, y_se=se, scale="known"),
+              role="control", params={"n": ns.astype(int).tolist(), "truth": RATE},
+              seed=seed, seconds=0.0,
+              note="A false rate two margins from −1/2: the slope rule must reject it.")
     yw, sew = _log_rmse(runs, "se2_wrong")
     mc.record("control: RMSE of the single-Gaussian estimator x̄ ∓ s falls like n^(-1/2)",
               decisions.slope(np.log(ns), yw, target=RATE, margin=SLOPE_MARGIN,

@@ -53,6 +53,13 @@ def test_iid_gaussian_joint_density_is_the_product(mc, n, sigma2):
     mc.record("joint log-density of an i.i.d. Gaussian vector = Σ log p(xᵢ)",
               decisions.exact_close(joint, terms.sum(axis=1), rtol=0.0, atol=tol,
                                     n_inputs=len(mu)))
+    mc.record(f"control near the margin: Σ log p(xᵢ) moved by "
+              f"{decisions.NEAR_MISS_TOLERANCES:g} tolerances equals the joint log-density",
+              decisions.exact_close(decisions.planted_deviation(terms.sum(axis=1), rtol=0.0,
+                                                                atol=tol),
+                                    joint, rtol=0.0, atol=tol, n_inputs=len(mu)),
+              role="control", params={"tolerances": decisions.NEAR_MISS_TOLERANCES},
+              note="A deviation just beyond the tolerance must be rejected by the same rule.")
     if n > 1:
         phi = 0.6
         lags = np.abs(np.subtract.outer(np.arange(n), np.arange(n)))

@@ -59,6 +59,8 @@ __all__ = [
     "eps_tolerance",
     "exact_close",
     "brent_resolution",
+    "planted_deviation",
+    "NEAR_MISS_TOLERANCES",
     "z_test",
     "chi2_scale",
     "equivalence",
@@ -268,6 +270,39 @@ def exact_close(actual: object, expected: object, *, rtol: float, atol: float = 
     return Decision(outcome=outcome, kind="exact", rule=rule,
                     estimate=max_err, target=None, mcse=None, ci=None, margin=tolerance,
                     alpha=0.0, delta=tolerance, n_reps=n, statistic=max_ratio)
+
+
+#: Distance of the exact checks' near-margin controls, in tolerances (units of δ).
+NEAR_MISS_TOLERANCES: float = 3.0
+
+
+def planted_deviation(expected: object, *, rtol: float, atol: float = 0.0,
+                      tolerances: float = NEAR_MISS_TOLERANCES) -> np.ndarray:
+    """``expected`` moved by ``tolerances`` times the tolerance of :func:`exact_close`.
+
+    The near-margin negative control of an exact identity: a value just beyond the rule's
+    tolerance (``|Δ| = tolerances · (atol + rtol |e|)``, 3 δ by default) that the same rule
+    must reject, so that a pass is seen to resolve deviations of a few tolerances.
+
+    Parameters
+    ----------
+    expected : array_like
+        Exact values (finite).
+    rtol, atol : float
+        The tolerance of the identity's check (>= 0, not both 0).
+    tolerances : float, optional
+        Distance in tolerances (> 1).
+    """
+    e = np.asarray(expected)
+    if not np.all(np.isfinite(e)):
+        raise ValueError("`expected` must be finite.")
+    rt, at = _nonneg(rtol, "rtol"), _nonneg(atol, "atol")
+    if rt == 0 and at == 0:
+        raise ValueError("`rtol` and `atol` must not both be 0.")
+    k = _real(tolerances, "tolerances")
+    if k <= 1:
+        raise ValueError(f"`tolerances` must be > 1, got {tolerances!r}.")
+    return e + k * (at + rt * np.abs(e))
 
 
 def brent_resolution(x_star: object, f_rounding: object, curvature: object, *, xatol: float,

@@ -147,3 +147,15 @@ def test_lattice_kolmogorov_distance_handles_atoms():
     assert dec.kolmogorov_distance(k.astype(float), lambda v: stats.binom.cdf(v, 20, 0.3)) > 0.05
     with pytest.raises(ValueError, match="`sample`"):
         dec.lattice_kolmogorov_distance([0.5, 1.0], lambda v: v)
+
+
+def test_planted_deviation_is_rejected_by_the_rule_it_tests():
+    """A value moved by three tolerances fails exact_close at that tolerance; bad input raises."""
+    e = np.array([1.0, -2.0, 1e-3])
+    moved = dec.planted_deviation(e, rtol=1e-12, atol=1e-15)
+    d = dec.exact_close(moved, e, rtol=1e-12, atol=1e-15)
+    assert d.outcome == "fail" and d.statistic == pytest.approx(3.0, rel=1e-3)
+    with pytest.raises(ValueError, match="`tolerances`"):
+        dec.planted_deviation(e, rtol=1e-12, tolerances=1.0)
+    with pytest.raises(ValueError, match="`rtol` and `atol`"):
+        dec.planted_deviation(e, rtol=0.0)
