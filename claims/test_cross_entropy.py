@@ -814,6 +814,9 @@ def test_minimising_cross_entropy_over_q_minimises_kl(mc, k):
 
 # =============================================================================== CE-11
 
+#: Logit spread at which the true class's softmax probability underflows to 0 in each dtype.
+EXTREME_SPREAD: dict[str, float] = {"float32": 200.0, "float64": 800.0}
+
 @pytest.mark.claim("CE-11")
 @pytest.mark.parametrize("reduction", ["none", "mean"])
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -857,3 +860,23 @@ def test_torch_cross_entropy_loss_is_log_softmax_plus_nll(mc, k, dtype, reductio
     mc.record("control: nn.CrossEntropyLoss on softmax probabilities (double softmax) equals ours",
               decisions.exact_close(double, ours, rtol=rt, atol=at, n_inputs=n),
               role="control", params=params)
+    # Where the reading "softmax, then NLL" breaks: logits spread so far that the true class's
+    # softmax probability underflows to 0 (exp(−200) < float32's smallest subnormal 1.4e-45;
+    # exp(−800) < float64's 4.9e-324). log(0) = −inf there while log_softmax stays finite.
+    spread = EXTREME_SPREAD[dtype]
+    zx = np.zeros((n, k), dtype=dtype)
+    yx = rng.integers(k, size=n)
+    zx[np.arange(n), (yx + 1) % k] = spread  # another class far ahead of the true one
+    zxt, yxt = torch.from_numpy(zx), torch.from_numpy(yx.astype(np.int64))
+    with torch.no_grad():
+        ce_x = torch.nn.CrossEntropyLoss(reduction=reduction)(zxt, yxt).numpy()
+        soft_x = torch.nn.NLLLoss(reduction=reduction)(torch.log(torch.softmax(zxt, dim=-1)),
+                                                       yxt).numpy()
+    mc.record(f"condition: at extreme logits (spread {spread:g}) NLLLoss(log(softmax(z))) "
+              "equals nn.CrossEntropyLoss",
+              decisions.exact_close(soft_x, ce_x, rtol=rt + _rtol(dtype, ULPS), atol=at,
+                                    n_inputs=n, nonfinite="evidence"),
+              role="condition", params={**params, "spread": spread},
+              note="The true class's softmax probability underflows to 0, so 'softmax then "
+                   "NLL' gives inf where CrossEntropyLoss (log_softmax + NLL) gives the loss "
+                   f"≈ {spread:g}: the two readings agree only while no probability underflows.")

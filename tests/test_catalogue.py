@@ -46,7 +46,8 @@ CLAIM_IDS: tuple[str, ...] = (
 )
 REFUTED: frozenset[str] = frozenset({"CE-07", "MAP-05"})
 CONDITIONAL: frozenset[str] = frozenset({
-    "LIK-01", "CE-06", "CE-09", "CE-10", "REG-05", "ASY-01", "ASY-02", "ASY-03", "MAP-06",
+    "LIK-01", "CE-06", "CE-09", "CE-10", "CE-11", "REG-05", "ASY-01", "ASY-02", "ASY-03",
+    "MAP-06",
     "GEN-01",
 })
 #: Source documents and their languages (002's .txt is mis-encoded: never quoted).
