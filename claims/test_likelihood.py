@@ -164,10 +164,31 @@ def test_product_underflows_log_likelihood_does_not(mc, model, dtype):
     with mpmath.workdps(50):
         reference = float(mpmath.fsum(mpmath.log(mpmath.mpf(float(v))) for v in p))
     params = {"n_subnormal": n_sub, "n_zero": n_zero}
+    logs = np.log(p).astype(np.float64)
+    # Where it happens: the running product leaves the normal range exactly where Σ log pᵢ
+    # crosses log(tiny) -- up to the product's own rounding (n·eps relative, i.e. n·eps(dtype)
+    # absolute on the log scale) and the logs' (ULPS ulp each): indices whose log-sum lies
+    # within that band of the threshold may go either way.
+    cum = np.cumsum(logs)
+    log_tiny = math.log(float(np.finfo(dt).tiny))
+    band = (np.arange(1, cum.size + 1) * float(np.finfo(dt).eps) * (1 + ULPS)
+            + ULPS * float(np.finfo(dt).eps) * np.cumsum(np.abs(logs)))
+    surely_below = _first_index(cum < log_tiny - band)
+    maybe_below = _first_index(cum < log_tiny + band)
+    entropy = float(np.mean(-logs))  # E[−log p] estimated on this path's own terms
+    params = {**params, "predicted": -log_tiny / entropy, "crossing": [maybe_below, surely_below]}
     mc.record(f"{dtype} product of {N_MAX} likelihood terms underflows to 0",
               decisions.exact_close(running[-1], 0.0, rtol=0.0, atol=0.0), params=params,
-              note=f"Product becomes subnormal at n = {n_sub} and exactly 0 at n = {n_zero}.")
-    logs = np.log(p).astype(np.float64)
+              note=f"Product becomes subnormal at n = {n_sub} and exactly 0 at n = {n_zero}; "
+                   f"n ≈ −log(tiny)/E[−log p] = {-log_tiny / entropy:.0f}.")
+    mc.record(f"the {dtype} product becomes subnormal where Σ log p(xᵢ) crosses log(tiny) "
+              f"= {log_tiny:.1f}",
+              decisions.exact_close(float(min(max(n_sub, maybe_below), surely_below)),
+                                    float(n_sub), rtol=0.0, atol=0.0),
+              params=params,
+              note=f"Crossing of the log-sum between n = {maybe_below} and {surely_below} "
+                   f"(rounding band); the product left the normal range at n = {n_sub}. "
+                   f"Predicted n ≈ −log(tiny)/E[−log p] = {-log_tiny / entropy:.0f}.")
     # Each log(pᵢ) is evaluated in the dtype: within ULPS ulp, i.e. ULPS·eps(dtype)·|log pᵢ|
     # (an error relative to |log pᵢ|, which exceeds 1 for most terms); the float64 sum adds
     # its own rounding (_sum_tolerance).
