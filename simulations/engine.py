@@ -2,12 +2,13 @@
 
 A *kernel* turns a generator and a number of replications into per-replication statistics.
 It is either a plain callable ``kernel(rng, size) -> array`` (leading axis ``size``) or an
-object with ``draw(rng, size)`` and ``statistic(data)`` (see :class:`SplitKernel`), in which
-case the draws of all blocks in a chunk are concatenated and the statistic is computed once
-per chunk, vectorised across the whole chunk.
+object with ``draw(rng, size)`` and ``statistic(data)`` (see :class:`SplitKernel`).
 
-Randomness is attached to fixed-size blocks (:data:`simulations.seeding.BLOCK_SIZE`), memory to
-chunks (a whole number of blocks): the result is identical for every ``chunk_reps``.
+Randomness *and arithmetic* are attached to fixed-size blocks
+(:data:`simulations.seeding.BLOCK_SIZE`), memory and dispatch to chunks (a whole number of
+blocks): every kernel call sees exactly one block, so the result is identical to the last bit
+for every ``chunk_reps`` -- also for iterative batched estimators whose iteration count, and
+with it their rounding, would depend on which replications share a batch.
 """
 
 from __future__ import annotations
@@ -65,12 +66,6 @@ class MonteCarloResult:
     chunk_reps: int
 
 
-def _concat(parts: list[Any]) -> Any:
-    if isinstance(parts[0], tuple):
-        return tuple(np.concatenate([p[i] for p in parts], axis=0) for i in range(len(parts[0])))
-    return np.concatenate(parts, axis=0)
-
-
 def _block_sizes(n_reps: int) -> list[int]:
     full, rest = divmod(n_reps, BLOCK_SIZE)
     return [BLOCK_SIZE] * full + ([rest] if rest else [])
@@ -78,10 +73,11 @@ def _block_sizes(n_reps: int) -> list[int]:
 
 def run_chunk(kernel: Kernel, seed: np.random.SeedSequence,
               blocks: Sequence[tuple[int, int]]) -> np.ndarray:
-    """Statistics of the replication blocks ``blocks`` (pairs ``(block index, size)``)."""
+    """Statistics of the replication blocks ``blocks`` (pairs ``(block index, size)``), one
+    kernel call per block (see the module docstring)."""
     if isinstance(kernel, SplitKernel):
-        data = _concat([kernel.draw(block_rng(seed, b), size) for b, size in blocks])
-        out = np.asarray(kernel.statistic(data))
+        out = np.concatenate([np.asarray(kernel.statistic(kernel.draw(block_rng(seed, b), size)))
+                              for b, size in blocks], axis=0)
     else:
         out = np.concatenate([np.asarray(kernel(block_rng(seed, b), size)) for b, size in blocks],
                              axis=0)

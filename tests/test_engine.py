@@ -12,7 +12,7 @@ def _var_kernel(rng, size):
 
 
 class _SplitMean:
-    """A split kernel: draw, then a statistic computed once per chunk."""
+    """A split kernel: draw, then a statistic (computed once per block)."""
 
     def draw(self, rng, size):
         return rng.exponential(size=(size, 5)), rng.normal(size=(size, 5))
@@ -22,7 +22,20 @@ class _SplitMean:
         return np.stack([x.mean(axis=1), z.max(axis=1)], axis=1)
 
 
-@pytest.mark.parametrize("kernel", [_var_kernel, _SplitMean()], ids=["callable", "split"])
+class _BatchDependent:
+    """A statistic that depends on which replications share its batch (centred on the batch
+    mean, scaled by the batch size), like an iterative batched fit that runs until the whole
+    batch has converged."""
+
+    def draw(self, rng, size):
+        return rng.normal(size=(size, 3))
+
+    def statistic(self, data):
+        return (data - data.mean(axis=0)).sum(axis=1) * len(data)
+
+
+@pytest.mark.parametrize("kernel", [_var_kernel, _SplitMean(), _BatchDependent()],
+                         ids=["callable", "split", "batch-dependent"])
 @pytest.mark.parametrize("n_reps", [1, BLOCK_SIZE - 1, 3 * BLOCK_SIZE + 17])
 def test_chunk_size_never_changes_numbers(kernel, n_reps):
     """The same check gives bit-identical statistics for chunk sizes from one block to all."""
@@ -53,8 +66,9 @@ def test_chunks_bound_the_kernel_call_size():
     assert max(sizes) == BLOCK_SIZE and len(sizes) == 5
 
 
-def test_split_kernel_statistic_sees_one_chunk_at_a_time():
-    """A split kernel's statistic is called once per chunk with the chunk's replications."""
+def test_split_kernel_statistic_sees_one_block_at_a_time():
+    """A split kernel's statistic is called once per block, whatever the chunk size: its
+    arithmetic, not only its randomness, is attached to blocks."""
     calls = []
 
     class K:
@@ -66,7 +80,7 @@ def test_split_kernel_statistic_sees_one_chunk_at_a_time():
             return data.sum(axis=1)
 
     simulate(K(), 4 * BLOCK_SIZE, check_seed(1, "A-01", "y"), chunk_reps=2 * BLOCK_SIZE)
-    assert calls == [2 * BLOCK_SIZE, 2 * BLOCK_SIZE]
+    assert calls == [BLOCK_SIZE] * 4
 
 
 def test_custom_backend_gives_identical_numbers():
@@ -115,3 +129,26 @@ def test_kernel_with_wrong_leading_axis_is_rejected():
     """A kernel returning the wrong number of replications is an error, not silent garbage."""
     with pytest.raises(ValueError, match="`kernel` must return a leading axis"):
         simulate(lambda rng, size: np.zeros(size + 1), 10, check_seed(1, "A-01", "w"))
+
+
+def test_batched_logistic_fits_are_identical_for_every_chunk_size():
+    """A batched logistic IRLS (it iterates until its whole batch has converged) gives the same
+    numbers to the last bit with one block per chunk and with many blocks per chunk."""
+    from scipy import special
+
+    from simulations import classification
+
+    class _Logistic:
+        X = np.column_stack([np.ones(40), np.linspace(-2, 2, 40)])
+        prob = special.expit(0.3 + 1.5 * X[:, 1])
+
+        def draw(self, rng, size):
+            return (rng.random((size, self.prob.size)) < self.prob).astype(np.float64)
+
+        def statistic(self, y):
+            return classification.fit_logistic(self.X, y).coef
+
+    seed = check_seed(5, "CE-10", "chunks")
+    ref = simulate(_Logistic(), 4 * BLOCK_SIZE, seed, chunk_reps=4 * BLOCK_SIZE).stats
+    one = simulate(_Logistic(), 4 * BLOCK_SIZE, seed, chunk_reps=100).stats
+    assert np.array_equal(np.nan_to_num(one, nan=7.0), np.nan_to_num(ref, nan=7.0))
