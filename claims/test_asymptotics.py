@@ -99,6 +99,28 @@ def _simulate(mc: Any, label: str, kernel: Any, reps: int, **params: Any) -> Any
     return mc.simulate(label, kernel, reps, min_reps=reps, **params)
 
 
+def _simulate_tail_valid(mc: Any, label: str, kernel: Any, reps: int,
+                         values: Callable[[Any], list[np.ndarray]], cap: int,
+                         **params: Any) -> Any:
+    """``_simulate``, extended until the z-tests' normal tail can be trusted at α.
+
+    ``values(result)`` gives the per-replication terms whose means the z-tests use. After each
+    run the second-order Edgeworth criterion (:mod:`simulations.normal_tails`) is evaluated with
+    their sample skewness and kurtosis; where it asks for more replications the same stream is
+    extended (its first blocks are unchanged) to 1.5 times what it asks, at most to ``cap``.
+    The extension looks at the shape of the terms, never at the tested statistic; a criterion
+    still unmet at the cap leaves the z-tests inconclusive.
+    """
+    while True:
+        res = _simulate(mc, label, kernel, reps, **params)
+        need = max((reps_for_normal_tail(float(stats.skew(v)), float(stats.kurtosis(v)),
+                                         mc.alpha) for v in values(res) if np.ptp(v) > 0),
+                   default=0)
+        if need <= res.n_reps or reps >= cap:
+            return res
+        reps = min(cap, 512 * math.ceil(1.5 * need / 512))
+
+
 #: The models and their true parameters.
 MODELS: dict[str, Model] = {
     "bernoulli": Bernoulli(p=0.3),
@@ -898,27 +920,23 @@ def _efficiency_point(mc: Any, label: str, kernel: Any, model: Model, n: int, re
     """Simulate the efficiency kernel at ``n`` with replications enough for a valid normal tail.
 
     The ratio is a mean of terms ψ (:func:`_efficiency_terms`) whose skewness and kurtosis can be
-    large (e² − L² is heavy-tailed for nonlinear MLEs). After the first ``reps`` the second-order
-    Edgeworth criterion (:mod:`simulations.normal_tails`) is evaluated with the moments of ψ; where
-    it asks for more, the same stream is extended to 1.5 times what it asks (the first blocks are
-    unchanged), at most to :data:`R_TAIL_CAP`. The extension looks at the moments of ψ, never at
-    the tested statistic; a criterion still unmet at the cap makes the z-tests inconclusive.
-    Only points that a z-test of a statement expected to hold uses are extended (``tail``): for a
+    large (e² − L² is heavy-tailed for nonlinear MLEs): :func:`_simulate_tail_valid`. Only points that a z-test of a statement expected to hold uses are extended (``tail``): for a
     control or a condition the criterion bounds a false failure that cannot happen, and points
     drawn only in a figure decide nothing.
     """
     avar = np.diagonal(model.inverse_information())
-    while True:
-        res = _simulate(mc, label, kernel, reps, n=n)
-        failed = _failed_fits(res.stats, label, n)
-        cols = [_efficiency_terms(res.stats[:, 0, j], res.stats[:, 1, j], float(avar[j]), n)
+
+    def terms(res: Any) -> list[np.ndarray]:
+        return [_efficiency_terms(res.stats[:, 0, j], res.stats[:, 1, j], float(avar[j]), n)[2]
                 for j in range(len(avar))]
-        skew = np.array([float(stats.skew(c[2])) for c in cols])
-        kurt = np.array([float(stats.kurtosis(c[2])) for c in cols])
-        need = max(reps_for_normal_tail(g, k, mc.alpha) for g, k in zip(skew, kurt))
-        if not tail or need <= res.n_reps or reps >= R_TAIL_CAP:
-            break
-        reps = min(R_TAIL_CAP, 512 * math.ceil(1.5 * need / 512))
+
+    res = _simulate_tail_valid(mc, label, kernel, reps, terms if tail else (lambda r: []),
+                               R_TAIL_CAP, n=n)
+    failed = _failed_fits(res.stats, label, n)
+    cols = [_efficiency_terms(res.stats[:, 0, j], res.stats[:, 1, j], float(avar[j]), n)
+            for j in range(len(avar))]
+    skew = np.array([float(stats.skew(c[2])) for c in cols])
+    kurt = np.array([float(stats.kurtosis(c[2])) for c in cols])
     plain = np.array([_plain_efficiency(res.stats[:, 0, j], float(avar[j]), n)[0]
                       for j in range(len(avar))])
     return _EfficiencyPoint(n, np.array([c[0] for c in cols]), np.array([c[1] for c in cols]),
@@ -1117,7 +1135,11 @@ def test_fisher_information_identity(mc, name):
     # Entries of −∂²ℓ that do not depend on the observation are checked as identities.
     probe = -model.hessian(model.draw(mc.rng("probe"), 1, 16))[0]
     constant = np.ptp(probe, axis=0) == 0
-    res = _simulate(mc, "information", _Information(model), R_INFO)
+    res = _simulate_tail_valid(mc, "information", _Information(model), R_INFO,
+                               lambda r: [r.stats[:, w, j, k] for w in (0, 1)
+                                          for j in range(r.stats.shape[2])
+                                          for k in range(j, r.stats.shape[3])],
+                               8 * R_INFO)
     for j in range(len(model.param_names)):
         for k in range(j, len(model.param_names)):
             target = float(info[j, k])
