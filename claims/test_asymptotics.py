@@ -85,7 +85,7 @@ import pytest
 from scipy import special, stats
 
 from simulations import decisions, mcse, reference_fits
-from simulations.normal_tails import reps_for_normal_tail
+from simulations.normal_tails import reps_for_normal_tail, sample_shape
 from simulations.models import (Bernoulli, CauchyLocation, Exponential, Gamma,
                                 LogisticRegression, Model, Normal, Poisson)
 from simulations.nonregular import (MEDIAN_EFFICIENCY_LIMIT, BoundaryNormal, NeymanScott,
@@ -100,24 +100,25 @@ def _simulate(mc: Any, label: str, kernel: Any, reps: int, **params: Any) -> Any
 
 
 def _simulate_tail_valid(mc: Any, label: str, kernel: Any, reps: int,
-                         values: Callable[[Any], list[np.ndarray]], cap: int,
-                         **params: Any) -> Any:
+                         analyse: Callable[[Any], tuple[Any, list[np.ndarray]]], cap: int,
+                         **params: Any) -> tuple[Any, Any]:
     """``_simulate``, extended until the z-tests' normal tail can be trusted at α.
 
-    ``values(result)`` gives the per-replication terms whose means the z-tests use. After each
-    run the second-order Edgeworth criterion (:mod:`simulations.normal_tails`) is evaluated with
-    their sample skewness and kurtosis; where it asks for more replications the same stream is
-    extended (its first blocks are unchanged) to 1.5 times what it asks, at most to ``cap``.
-    The extension looks at the shape of the terms, never at the tested statistic; a criterion
-    still unmet at the cap leaves the z-tests inconclusive.
+    ``analyse(result)`` returns what the caller needs from a run and the per-replication terms
+    whose means its z-tests use. After each run the second-order Edgeworth criterion
+    (:mod:`simulations.normal_tails`) is evaluated with the terms' sample skewness and kurtosis;
+    where it asks for more replications the same stream is extended (its first blocks are
+    unchanged) to 1.5 times what it asks, at most to ``cap``. The extension looks at the shape
+    of the terms, never at the tested statistic; a criterion still unmet at the cap leaves the
+    z-tests inconclusive. Returns the last run and its analysis.
     """
     while True:
         res = _simulate(mc, label, kernel, reps, **params)
-        need = max((reps_for_normal_tail(float(stats.skew(v)), float(stats.kurtosis(v)),
-                                         mc.alpha) for v in values(res) if np.ptp(v) > 0),
-                   default=0)
+        out, terms = analyse(res)
+        need = max((reps_for_normal_tail(*sample_shape(v), mc.alpha)
+                    for v in terms if np.ptp(v) > 0), default=0)
         if need <= res.n_reps or reps >= cap:
-            return res
+            return res, out
         reps = min(cap, 512 * math.ceil(1.5 * need / 512))
 
 
@@ -935,23 +936,21 @@ def _efficiency_point(mc: Any, label: str, kernel: Any, model: Model, n: int, re
     """Simulate the efficiency kernel at ``n`` with replications enough for a valid normal tail.
 
     The ratio is a mean of terms ψ (:func:`_efficiency_terms`) whose skewness and kurtosis can be
-    large (e² − L² is heavy-tailed for nonlinear MLEs): :func:`_simulate_tail_valid`. Only points that a z-test of a statement expected to hold uses are extended (``tail``): for a
+    large (e² − L² is heavy-tailed for nonlinear MLEs): :func:`_simulate_tail_valid`. Only
+    points that a z-test of a statement expected to hold uses are extended (``tail``): for a
     control or a condition the criterion bounds a false failure that cannot happen, and points
     drawn only in a figure decide nothing.
     """
     avar = np.diagonal(model.inverse_information())
 
-    def terms(res: Any) -> list[np.ndarray]:
-        return [_efficiency_terms(res.stats[:, 0, j], res.stats[:, 1, j], float(avar[j]), n)[2]
+    def analyse(res: Any) -> tuple[list, list[np.ndarray]]:
+        cols = [_efficiency_terms(res.stats[:, 0, j], res.stats[:, 1, j], float(avar[j]), n)
                 for j in range(len(avar))]
+        return cols, [c[2] for c in cols] if tail else []
 
-    res = _simulate_tail_valid(mc, label, kernel, reps, terms if tail else (lambda r: []),
-                               R_TAIL_CAP, n=n)
+    res, cols = _simulate_tail_valid(mc, label, kernel, reps, analyse, R_TAIL_CAP, n=n)
     failed = _failed_fits(res.stats, label, n)
-    cols = [_efficiency_terms(res.stats[:, 0, j], res.stats[:, 1, j], float(avar[j]), n)
-            for j in range(len(avar))]
-    skew = np.array([float(stats.skew(c[2])) for c in cols])
-    kurt = np.array([float(stats.kurtosis(c[2])) for c in cols])
+    skew, kurt = (np.array(v) for v in zip(*(sample_shape(c[2]) for c in cols)))
     plain = np.array([_plain_efficiency(res.stats[:, 0, j], float(avar[j]), n)[0]
                       for j in range(len(avar))])
     return _EfficiencyPoint(n, np.array([c[0] for c in cols]), np.array([c[1] for c in cols]),
@@ -1150,11 +1149,11 @@ def test_fisher_information_identity(mc, name):
     # Entries of −∂²ℓ that do not depend on the observation are checked as identities.
     probe = -model.hessian(model.draw(mc.rng("probe"), 1, 16))[0]
     constant = np.ptp(probe, axis=0) == 0
-    res = _simulate_tail_valid(mc, "information", _Information(model), R_INFO,
-                               lambda r: [r.stats[:, w, j, k] for w in (0, 1)
-                                          for j in range(r.stats.shape[2])
-                                          for k in range(j, r.stats.shape[3])],
-                               8 * R_INFO)
+    res, _ = _simulate_tail_valid(
+        mc, "information", _Information(model), R_INFO,
+        lambda r: (None, [r.stats[:, w, j, k] for w in (0, 1) for j in range(r.stats.shape[2])
+                          for k in range(j, r.stats.shape[3])]),
+        8 * R_INFO)
     for j in range(len(model.param_names)):
         for k in range(j, len(model.param_names)):
             target = float(info[j, k])
@@ -1170,11 +1169,11 @@ def test_fisher_information_identity(mc, name):
                     continue
                 values = res.stats[:, w, j, k]
                 est = mcse.mean(values)
+                skew, kurt = sample_shape(values)
                 mc.record(f"{model.name}: {what} [{entry}] = I [{entry}] = {target:.4g}",
                           decisions.z_test(est.value, est.mcse, target, alpha=mc.alpha,
                                            n_reps=res.n_reps, required_delta=req,
-                                           skewness=float(stats.skew(values)),
-                                           kurtosis=float(stats.kurtosis(values))),
+                                           skewness=skew, kurtosis=kurt),
                           params=params, seed=res.seed, seconds=res.seconds if w == 0 else 0.0,
                           note=f"{res.n_reps} replications × {INFO_OBS} observations.")
     if name == "poisson":

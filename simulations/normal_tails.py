@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import math
 
-from scipy import special
+import numpy as np
+from scipy import special, stats
 
 from simulations.validation import positive_int, real_scalar
 
-__all__ = ["TAIL_TOLERANCE", "tail_relative_error", "reps_for_normal_tail"]
+__all__ = ["TAIL_TOLERANCE", "sample_shape", "tail_relative_error", "reps_for_normal_tail"]
 
 #: Largest accepted relative error of the z-test's nominal two-sided level.
 TAIL_TOLERANCE: float = 0.5
@@ -49,6 +50,25 @@ def _q2_phi_over_q(skewness: float, kurtosis: float, alpha: float) -> float:
               + skewness ** 2 * (z ** 4 + 2 * z * z - 3) / 18.0 + (z * z + 3) / 4.0)
     phi = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     return abs(q2) * phi / (alpha / 2.0)
+
+
+def sample_shape(values: object) -> tuple[float, float]:
+    """Sample skewness and excess kurtosis of per-replication values (the criterion's inputs).
+
+    Parameters
+    ----------
+    values : array_like
+        1-D, finite, not constant.
+
+    Returns
+    -------
+    skewness, kurtosis : float
+        ``scipy.stats.skew`` and ``scipy.stats.kurtosis`` (Fisher, biased estimators).
+    """
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or x.size < 2 or not np.all(np.isfinite(x)) or np.ptp(x) == 0:
+        raise ValueError("`values` must be a finite, non-constant 1-D array.")
+    return float(stats.skew(x)), float(stats.kurtosis(x))
 
 
 def tail_relative_error(skewness: float, kurtosis: float, n_reps: int, alpha: float) -> float:

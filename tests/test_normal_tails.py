@@ -159,3 +159,13 @@ def test_planted_deviation_is_rejected_by_the_rule_it_tests():
         dec.planted_deviation(e, rtol=1e-12, tolerances=1.0)
     with pytest.raises(ValueError, match="`rtol` and `atol`"):
         dec.planted_deviation(e, rtol=0.0)
+
+
+def test_sample_shape_matches_scipy_and_validates():
+    """sample_shape is scipy's biased skewness and Fisher kurtosis; constant input is rejected."""
+    x = np.random.default_rng(1).exponential(size=1000)
+    assert dec is not None
+    from simulations.normal_tails import sample_shape
+    assert sample_shape(x) == (float(stats.skew(x)), float(stats.kurtosis(x)))
+    with pytest.raises(ValueError, match="`values`"):
+        sample_shape(np.ones(5))
