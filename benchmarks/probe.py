@@ -18,8 +18,8 @@ import tracemalloc
 
 import numpy as np
 
-from simulations.engine import simulate
-from simulations.seeding import check_seed
+from claimkit.engine import simulate
+from claimkit.seeding import check_seed
 
 
 def _kernel(n: int):

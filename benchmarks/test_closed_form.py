@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from benchmarks.timing import best_times, record_ratio
-from simulations.engine import simulate
+from claimkit.engine import simulate
 from simulations.models import Bernoulli, Exponential, Normal, Poisson
-from simulations.seeding import BLOCK_SIZE, block_rng, check_seed
+from claimkit.seeding import BLOCK_SIZE, block_rng, check_seed
 
 #: Observations per replication and replications per run (64 blocks of 512).
 N_OBS: int = 100

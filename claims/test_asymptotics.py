@@ -29,7 +29,7 @@ standard scale; smaller scales never go below the derived counts (:func:`_simula
   points gives ``SE(slope)`` ≈ 0.0054 and an interval of ±0.026; the second-order curvature
   moves the slope by at most 0.045, so P(not pass) = P(Z > (0.1 − 0.045)/0.0054 − 4.75) < 1e-7.
 * ASY-01 tail at a fixed ε: a logistic trend of the exceedances over n
-  (:func:`simulations.decisions.binomial_trend`; slopes ≈ −1.4 with SE ≈ 0.03) and, at
+  (:func:`claimkit.decisions.binomial_trend`; slopes ≈ −1.4 with SE ≈ 0.03) and, at
   n = 2000, the Clopper-Pearson rule with δ = 0.018 < margin 0.02 at R = 4096.
 * ASY-02 (``R_EXACT_LAW`` = 16384 per n where the MLE's law is known): DKW against the exact
   finite-n law at every n has no margin and no inconclusive outcome, P(fail) <= α exactly;
@@ -52,7 +52,7 @@ standard scale; smaller scales never go below the derived counts (:func:`_simula
   Richardson extrapolation of the two largest n (``R_LIMIT`` = 10 240 there), z-tested against
   1 with a required δ (an efficiency of 0.95 must be detectable). The terms ψ can be heavy-tailed;
   each point's replications are extended until the second-order Edgeworth criterion of
-  :mod:`simulations.normal_tails` holds for its z-test.
+  :mod:`claimkit.normal_tails` holds for its z-test.
 * ASY-04 (``R_INFO`` = 8192 replications of 64 observations): the relative MCSE of a mean
   of squared scores is ``sqrt(CV²/(64 R))``, CV² ≤ 14 (σ² component of the normal), i.e.
   ≤ 0.0052, so the detectable deviation 7.2·MCSE ≤ 0.037 < :data:`INFO_REL_DELTA`; the
@@ -92,8 +92,10 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from simulations import decisions, mcse, reference_fits
-from simulations.normal_tails import reps_for_normal_tail, sample_shape
+from claimkit import decisions, mcse
+from claimkit.intervals import clopper_pearson
+from simulations import reference_fits
+from claimkit.normal_tails import reps_for_normal_tail, sample_shape
 from simulations.models import (Bernoulli, CauchyLocation, Exponential, Gamma,
                                 LogisticRegression, Model, Normal, Poisson)
 from simulations.nonregular import (MEDIAN_EFFICIENCY_LIMIT, BoundaryNormal, NeymanScott,
@@ -114,7 +116,7 @@ def _simulate_tail_valid(mc: Any, label: str, kernel: Any, reps: int,
 
     ``analyse(result)`` returns what the caller needs from a run and the per-replication terms
     whose means its z-tests use. After each run the second-order Edgeworth criterion
-    (:mod:`simulations.normal_tails`) is evaluated with the terms' sample skewness and kurtosis;
+    (:mod:`claimkit.normal_tails`) is evaluated with the terms' sample skewness and kurtosis;
     where it asks for more replications the same stream is extended (its first blocks are
     unchanged) to 1.5 times what it asks, at most to ``cap``. The extension looks at the shape
     of the terms, never at the tested statistic; a criterion still unmet at the cap leaves the
@@ -296,8 +298,7 @@ def _log_mdae(errors: np.ndarray) -> tuple[float, float]:
 
 def _cp(k: int, r: int, alpha: float) -> tuple[float, float]:
     """Clopper-Pearson interval with each end a one-sided 1 − α bound (as the rule uses)."""
-    ci = stats.binomtest(k, r).proportion_ci(confidence_level=1 - 2 * alpha, method="exact")
-    return float(ci.low), float(ci.high)
+    return clopper_pearson(k, r, level=1 - 2 * alpha)
 
 
 def _ecdf_figure(z: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray],
@@ -384,10 +385,10 @@ def test_mle_is_consistent(mc, name):
     model = MODELS[name]
     avar = np.diagonal(model.inverse_information())
     _record_mle_reference(mc, model, name)
-    runs = {n: _simulate(mc, "mle", _MLE(model, n), R_TAIL if n == N_MAX else R_GRID, n=n)
-            for n in N_GRID}
+    runs = mc.sweep("mle", N_GRID, lambda n: _MLE(model, n),
+                    lambda n: R_TAIL if n == N_MAX else R_GRID)
     failed = [_failed_fits(runs[n].stats, model.name, n) for n in N_GRID]
-    seconds = sum(r.seconds for r in runs.values())
+    seconds = runs.seconds
     last = runs[N_MAX]
     logn = np.log(N_GRID)
     for j, pname in enumerate(model.param_names):
@@ -463,8 +464,8 @@ def test_inconsistent_counterexamples(mc):
     zc = float(special.ndtri(1 - mc.alpha))
     # Neyman-Scott: the RMSE plateaus at σ²/2.
     ns = NeymanScott(sigma2=1.0)
-    runs = {n: _simulate(mc, "neyman-scott", lambda rng, size, n=n: ns.mle(ns.draw(rng, size, n)),
-                           R_GRID, n=n) for n in N_GRID}
+    runs = mc.sweep("neyman-scott", N_GRID,
+                    lambda n: (lambda rng, size: ns.mle(ns.draw(rng, size, n))), R_GRID)
     pairs = [_log_rmse(runs[n].stats - ns.sigma2) for n in N_GRID]
     y, se = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
     fig = {"kind": "line", "title": "Neyman–Scott: RMSE of σ̂²_MLE vs n (σ² = 1)",
@@ -479,7 +480,7 @@ def test_inconsistent_counterexamples(mc):
               decisions.slope(logn, y, target=-0.5, margin=SLOPE_MARGIN, alpha=mc.alpha,
                               y_se=se, scale="known"),
               role="condition", params={"case": "neyman-scott", "n_grid": list(N_GRID)},
-              seed=last.seed, seconds=sum(r.seconds for r in runs.values()), figure=fig,
+              seed=last.seed, seconds=runs.seconds, figure=fig,
               note="n pairs, each with its own mean: the number of parameters grows with n and "
                    "σ̂² → σ²/2 (Neyman & Scott 1948).")
     # ε: 4 SDs of an efficient estimator of σ² from 2n observations with known means.
@@ -493,10 +494,9 @@ def test_inconsistent_counterexamples(mc):
     # Cauchy: the sample mean never concentrates; the MLE does. E[x̄²] = ∞, so the error is
     # measured by the median absolute error, for both estimators of the same samples.
     model = MODELS["cauchy"]
-    runs = {n: _simulate(mc, "cauchy-mean-mle", _CauchyMeanAndMLE(model, n), R_GRID, n=n)
-            for n in N_GRID}
+    runs = mc.sweep("cauchy-mean-mle", N_GRID, lambda n: _CauchyMeanAndMLE(model, n), R_GRID)
     last = runs[N_MAX]
-    seconds = sum(r.seconds for r in runs.values())
+    seconds = runs.seconds
     series = []
     # The sample mean is not an MLE: it says nothing about when the MLE is consistent (not a
     # condition of ASY-01); it is a negative control of the rate and tail rules.
@@ -621,7 +621,7 @@ def _record_exact_law(mc: Any, name: str, model: Model) -> None:
     """At every n of the grid, the standardised MLE follows its exact finite-n law (DKW, no
     margin: P(fail) <= α exactly, no inconclusive outcome); where that law is N(0, 1) at every n
     (the normal mean) a false limit variance is the near-margin control."""
-    runs = {n: _simulate(mc, "exact-law", _MLE(model, n), R_EXACT_LAW, n=n) for n in N_GRID}
+    runs = mc.sweep("exact-law", N_GRID, lambda n: _MLE(model, n), R_EXACT_LAW)
     avar = np.diagonal(model.inverse_information())
     if name in LATTICE_LAWS:
         _record_berry_esseen(mc, name, model)
@@ -676,7 +676,7 @@ def test_mle_is_asymptotically_normal(mc, name):
     _record_mle_reference(mc, model, name)
     if name in LATTICE_LAWS or exact_standardised_cdf(name, 0, N_MAX) is not None:
         _record_exact_law(mc, name, model)
-    runs = {n: _simulate(mc, "wald", _Wald(model, n), R_COVERAGE, n=n) for n in N_GRID}
+    runs = mc.sweep("wald", N_GRID, lambda n: _Wald(model, n), R_COVERAGE)
     failed = [_failed_fits(runs[n].stats, model.name, n) for n in N_GRID]
     last = runs[N_MAX]
     for j, pname in enumerate(model.param_names):

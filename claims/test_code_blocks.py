@@ -3,7 +3,7 @@
 The blocks are read from ``claims/sources/`` when the tests run (never pasted here), executed
 in a fresh interpreter (``sys.executable``) with a time limit, and every ``print(...)  # value``
 is compared with what it printed, to the digits the comment states (round half to even; see
-:mod:`simulations.codeblocks`). A print whose comment states no value only has to run.
+:mod:`claimkit.codeblocks`). A print whose comment states no value only has to run.
 
 Source 002's block imports torch (an optional extra). Its torch-free part -- every statement
 that does not use ``torch``/``nn`` or a name derived from them, i.e. examples 1 and 2 -- always
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from simulations import codeblocks
+from claimkit import codeblocks
 
 SOURCES = Path(__file__).parent / "sources"
 #: The documents whose python blocks CODE-01 covers (catalogue: 001 §5, 002 §구현).

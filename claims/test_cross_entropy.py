@@ -1,7 +1,7 @@
 """Claims CE-01..07, CE-09, CE-11: cross-entropy, its relation to the NLL and its numerics.
 
 Almost every check here is an exact identity evaluated over randomised inputs drawn from the
-check's own stream (``mc.rng``) and decided by :func:`simulations.decisions.exact_close`.
+check's own stream (``mc.rng``) and decided by :func:`claimkit.decisions.exact_close`.
 
 How the tolerances are derived (before looking at any result)
 -------------------------------------------------------------
@@ -41,7 +41,8 @@ import scipy.special
 import scipy.stats
 from scipy import optimize
 
-from simulations import codeblocks, decisions, losses
+from claimkit import codeblocks, decisions
+from simulations import losses
 
 DTYPES = ["float32", "float64"]
 CLASS_COUNTS = [2, 3, 10, 1000]

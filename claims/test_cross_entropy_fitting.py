@@ -19,7 +19,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import special
 
-from simulations import classification, decisions, losses, mcse
+from claimkit import decisions, mcse
+from simulations import classification, losses
 from simulations import reference_fits as ref
 
 # ------------------------------------------------------------------------------------- CE-08

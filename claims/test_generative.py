@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations import decisions, mcse
+from claimkit import decisions, mcse
 from simulations.mixtures import fit_em, mixture_loglik, sample_mixture
 
 CLAIM = "GEN-01"

@@ -16,7 +16,7 @@ import pytest
 from scipy import integrate, special, stats
 from scipy.optimize import minimize_scalar
 
-from simulations import decisions
+from claimkit import decisions
 
 EPS64 = float(np.finfo(np.float64).eps)
 #: ulp bound of numpy's log (numpy's accuracy tests enforce <= 4 ulp for float32 and float64,

@@ -42,8 +42,9 @@ import statsmodels
 import statsmodels.api as sm
 from scipy import optimize, special, stats
 
-from simulations import decisions, mcse, optimisers, penalised, posteriors
-from simulations.evidence import Decision
+from claimkit import decisions, mcse
+from simulations import optimisers, penalised, posteriors
+from claimkit.evidence import Decision
 from simulations.regression import least_squares
 
 EPS = float(np.finfo(np.float64).eps)

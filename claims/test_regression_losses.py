@@ -30,10 +30,11 @@ import pytest
 import statsmodels.api as sm
 from scipy import integrate, special, stats
 
-from simulations import decisions, losses, mcse
+from claimkit import decisions, mcse
+from simulations import losses
 from simulations import reference_fits as ref
 from simulations import regression
-from simulations.normal_tails import sample_shape
+from claimkit.normal_tails import sample_shape
 
 #: Randomised inputs per identity check.
 N_INPUTS: int = 64

@@ -3,7 +3,7 @@
 Exact identities use tolerances derived from float64 machine epsilon; the one Monte Carlo
 claim (EX-04) uses the exact χ² law of a mean of sample variances and, for the MSEs, z-tests
 on the MCSE of Morris, White & Crowther (2019, Table 6) with replications that make their
-normal tail valid at α (second-order Edgeworth criterion, :mod:`simulations.normal_tails`).
+normal tail valid at α (second-order Edgeworth criterion, :mod:`claimkit.normal_tails`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from numpy.polynomial import Polynomial
 from scipy import optimize, special, stats
 
-from simulations import decisions, mcse
-from simulations.normal_tails import reps_for_normal_tail
+from claimkit import decisions, mcse
+from claimkit.normal_tails import reps_for_normal_tail
 from simulations.reference_fits import BFGS_BOUND_FACTOR
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -30,7 +30,7 @@ F_ROUND = 8.0
 def _brent_resolution(x_star: np.ndarray, f_abs: np.ndarray, curvature: np.ndarray) -> float:
     """How far scipy's bounded Brent minimiser may stop from the exact minimiser x*.
 
-    See :func:`simulations.decisions.brent_resolution`; ``f`` is rounded to ``F_ROUND eps |f|``.
+    See :func:`claimkit.decisions.brent_resolution`; ``f`` is rounded to ``F_ROUND eps |f|``.
     """
     return decisions.brent_resolution(x_star, F_ROUND * EPS64 * np.asarray(f_abs), curvature,
                                       xatol=XATOL)
@@ -219,7 +219,7 @@ def ex04_reps(n: int, alpha: float) -> int:
     """Replications at ``n``: the z-tests of the MSEs need their normal tail to hold at α.
 
     The squared errors are strongly skewed (skewness 18 and excess kurtosis 640 at n = 2); the
-    second-order Edgeworth criterion (:mod:`simulations.normal_tails`) with their exact moments
+    second-order Edgeworth criterion (:mod:`claimkit.normal_tails`) with their exact moments
     gives the floor (4.9e5 at n = 2, 2.3e4 at n = 50), so it holds by design at every scale.
     """
     need = [reps_for_normal_tail(*chi2_poly_moments(p, n - 1)[2:], alpha)

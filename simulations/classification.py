@@ -82,7 +82,7 @@ from simulations.design import (
     solve_batched,
     xt_dot,
 )
-from simulations.validation import as_finite_array
+from claimkit.validation import as_finite_array
 
 __all__ = [
     "BLOCK_ELEMENTS",

@@ -12,7 +12,7 @@ single batch axis (``X`` stays 2-D when it is shared, so it is never copied ``B`
 :meth:`Design.unflatten` restores the caller's batch shape on results.
 
 Errors are ``ValueError`` with one sentence naming the parameter in backticks (the
-convention of :mod:`simulations.validation`, whose validators are reused).
+convention of :mod:`claimkit.validation`, whose validators are reused).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from simulations.validation import (as_binary, as_finite_array, as_labels,
+from claimkit.validation import (as_binary, as_finite_array, as_labels,
                                     check_broadcastable_to, positive_int)
 
 __all__ = [

@@ -2,11 +2,11 @@
 
 Conventions shared by every function in this module:
 
-* Inputs are validated with :mod:`simulations.validation`; bad inputs raise ``ValueError``
+* Inputs are validated with :mod:`claimkit.validation`; bad inputs raise ``ValueError``
   with a message naming the parameter.
 * Arithmetic is carried out in the inputs' floating dtype (``float32`` stays ``float32``;
   integer or boolean inputs are computed in ``float64``; integer labels or targets never
-  upcast floating model outputs, see :func:`simulations.validation.common_float_dtype`).
+  upcast floating model outputs, see :func:`claimkit.validation.common_float_dtype`).
 * Class-based losses take the classes along the last axis (``axis=-1``) and return one value
   per sample, i.e. an array of shape ``scores.shape[:-1]``. Elementwise losses (binary and
   regression losses) return one value per element.
@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from simulations.validation import (
+from claimkit.validation import (
     Reduction,
     as_binary,
     as_finite_array,

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from simulations.validation import (
+from claimkit.validation import (
     as_finite_array,
     as_probabilities,
     positive_array,

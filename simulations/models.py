@@ -47,7 +47,7 @@ Closed form: Bernoulli (``x̄``), Poisson (``x̄``), Exponential (``1/x̄``), No
   for exactly those replications, so a Monte Carlo summary cannot use them unnoticed.
 
 Every public method validates its input and raises ``ValueError`` naming the parameter in
-backticks (see :mod:`simulations.validation`).
+backticks (see :mod:`claimkit.validation`).
 
 Validation and the Monte Carlo hot path
 ---------------------------------------
@@ -85,7 +85,7 @@ from scipy import special
 from simulations.classification import (DEFAULT_MAX_ITER, DEFAULT_TOL, LogitFit,
                                          fit_logistic_design)
 from simulations.design import Design
-from simulations.validation import as_binary, as_finite_array, positive_int, positive_scalar
+from claimkit.validation import as_binary, as_finite_array, positive_int, positive_scalar
 
 __all__ = [
     "CAUCHY_START_QUANTILES",

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from simulations.validation import as_finite_array, positive_int, positive_scalar
+from claimkit.validation import as_finite_array, positive_int, positive_scalar
 
 __all__ = [
     "BoundaryNormal",

@@ -51,7 +51,7 @@ from numpy.typing import ArrayLike
 
 from simulations.design import as_design
 from simulations.penalised import ridge, ridge_logistic
-from simulations.validation import (as_finite_array, nonnegative_scalar, positive_int,
+from claimkit.validation import (as_finite_array, nonnegative_scalar, positive_int,
                                     positive_scalar)
 
 __all__ = [

@@ -48,7 +48,7 @@ from numpy.typing import ArrayLike
 
 from simulations.design import (Design, as_coef, as_design, fitted, gram as weighted_gram,
                                 xt_dot)
-from simulations.validation import (as_finite_array, nonnegative_scalar, positive_int,
+from claimkit.validation import (as_finite_array, nonnegative_scalar, positive_int,
                                     positive_scalar)
 
 __all__ = [

@@ -65,7 +65,7 @@ from simulations.losses import gaussian_nll, laplace_nll
 from simulations.design import as_design, fitted, xt_dot
 from simulations.penalised import sufficient_statistics
 from simulations.regression import gaussian_regression_nll
-from simulations.validation import as_finite_array, positive_array, positive_scalar
+from claimkit.validation import as_finite_array, positive_array, positive_scalar
 
 __all__ = [
     "BetaPosterior",

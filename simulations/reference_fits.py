@@ -56,8 +56,8 @@ from numpy.typing import ArrayLike
 from scipy import optimize, special
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWarning
 
-from simulations.decisions import eps_tolerance
-from simulations.validation import as_finite_array
+from claimkit.decisions import eps_tolerance
+from claimkit.validation import as_finite_array
 
 __all__ = [
     "BFGS_BOUND_FACTOR",
@@ -247,7 +247,7 @@ def least_squares_tolerance(X: ArrayLike, y: ArrayLike, coef: ArrayLike) -> floa
     ``||db|| / ||b|| <= c n p eps (kappa + kappa^2 ||r|| / (||X|| ||b||))`` (Wedin's theorem;
     Higham 2002, *Accuracy and Stability of Numerical Algorithms*, Thm 20.3 and §20.1). Two
     solvers may each be off by that much: the bound is twice it (with ``c = 1``, as
-    :func:`simulations.decisions.eps_tolerance` with ``ops = n p``), and at least that
+    :func:`claimkit.decisions.eps_tolerance` with ``ops = n p``), and at least that
     relative to 1 for tiny coefficients.
 
     Parameters

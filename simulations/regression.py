@@ -73,7 +73,7 @@ from simulations.design import (
     solve_batched,
     xt_dot,
 )
-from simulations.validation import as_finite_array, check_broadcastable_to
+from claimkit.validation import as_finite_array, check_broadcastable_to
 
 __all__ = [
     "CERTIFICATE_SLACK",

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from pathlib import Path
+
 import pytest
 
-from simulations.backends import (DaskBackend, dask_available, dask_backend, local_backend,
+from claimkit.backends import (DaskBackend, dask_available, dask_backend, local_backend,
                                   make_backend)
-from simulations.engine import simulate
-from simulations.seeding import BLOCK_SIZE, check_seed
+from claimkit.engine import simulate
+from claimkit.seeding import BLOCK_SIZE, check_seed
+
+#: The repository's catalogue, passed explicitly: pytester runs outside its ini file.
+CATALOGUE_ARG = str(Path(__file__).resolve().parents[1] / "claims" / "catalogue.toml")
 
 pytest_plugins = ["pytester"]
 
@@ -139,7 +144,7 @@ SUITE = '''
 import numpy as np
 import pytest
 
-from simulations import decisions, mcse
+from claimkit import decisions, mcse
 
 
 @pytest.mark.claim("EX-04")
@@ -156,7 +161,7 @@ def test_bias(mc, n):
 def _numbers(pytester, *args):
     pytester.makepyfile(test_tiny=SUITE)
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir",
                                            str(out), "--mc-chunk-reps", "512", *args)
     result.assert_outcomes(passed=2)
     doc = json.loads((out / "results.json").read_text())
@@ -176,7 +181,7 @@ def test_mc_backend_dask_writes_the_local_numbers(pytester):
 def test_dask_address_without_dask_backend_is_a_usage_error(pytester):
     """--dask-address needs --mc-backend dask; the run stops with a clear message."""
     pytester.makepyfile(test_tiny=SUITE)
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--dask-address",
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--dask-address",
                                            "tcp://127.0.0.1:8786")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--mc-backend: `address` needs the 'dask' backend*"])

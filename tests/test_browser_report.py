@@ -18,9 +18,9 @@ import pytest
 
 from browser.driver import BrowserMissing, Chrome, find_browser
 from browser.samples import HOSTILE, as_json_safe, calibration_section, realistic_results
-from reports import write_report
-from reports.derived import MAX_ROWS, exact_rows, stochastic_rows
-from reports.render import claim_anchor
+from claimkit.report import write_report
+from claimkit.report.derived import MAX_ROWS, exact_rows, stochastic_rows
+from claimkit.report.render import claim_anchor
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
@@ -65,7 +65,7 @@ def _expected_figures(claim: dict) -> int:
 @pytest.fixture(scope="module")
 def doc() -> dict:
     """The realistic results document behind the page (with a calibration section)."""
-    from reports import validate_results
+    from claimkit.report import validate_results
 
     results = realistic_results()
     results["calibration"] = calibration_section()

@@ -2,8 +2,8 @@
 
 import pytest
 
-from simulations.budget import CAPACITY, CHECK_ALPHA, FAMILY_ALPHA, budget_report
-from simulations.scales import SCALES, scaled_reps
+from claimkit.budget import CAPACITY, CHECK_ALPHA, FAMILY_ALPHA, budget_report
+from claimkit.scales import SCALES, scaled_reps
 
 
 def test_bonferroni_share_fills_the_family_budget():

@@ -6,12 +6,17 @@ import json
 import math
 
 import numpy as np
+from pathlib import Path
+
 import pytest
 from scipy import stats
 
-from pytest_claims.calibration import (Calibration, clopper_pearson, derive_seeds, summarise,
+from claimkit.plugin.calibration import (Calibration, clopper_pearson, derive_seeds, summarise,
                                        summary_lines)
-from simulations.decisions import POWER
+from claimkit.decisions import POWER
+
+#: The repository's catalogue, passed explicitly: pytester runs outside its ini file.
+CATALOGUE_ARG = str(Path(__file__).resolve().parents[1] / "claims" / "catalogue.toml")
 
 pytest_plugins = ["pytester"]
 
@@ -204,7 +209,7 @@ import math
 import numpy as np
 import pytest
 
-from simulations import decisions
+from claimkit import decisions
 
 R = 256
 
@@ -234,7 +239,7 @@ K = 120
 def _calibrate(pytester, *args):
     pytester.makepyfile(test_cal=CAL_SUITE)
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir",
                                            str(out), *args)
     return result, json.loads((out / "results.json").read_text())
 
@@ -295,7 +300,7 @@ def test_calibration_keeps_the_normal_evidence_and_works_under_xdist(pytester):
 def test_bad_calibrate_option_is_a_usage_error(pytester):
     """A negative --mc-calibrate stops the run with a message naming the option."""
     pytester.makepyfile(test_cal=CAL_SUITE)
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--mc-calibrate", "-2")
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--mc-calibrate", "-2")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--mc-calibrate must be a non-negative integer*"])
 

@@ -1,13 +1,15 @@
-"""Tests of the claims catalogue (claims/catalogue.toml) and its loader (pytest_claims.catalogue).
+"""Tests of the claims catalogue (claims/catalogue.toml) and its loader (claimkit.catalogue).
 
-The catalogue must list exactly the claims of the project's claims list, quote the source
-documents verbatim, and expect the verdicts the claims list states. The claims list itself is
-not read here: the project must run in clones that do not have it, so its IDs and expected
-verdicts are copied below (update them together when a claim is added).
+The catalogue is asserted through its invariants -- IDs well formed and numbered without gaps
+within a family, every family and document declared and used, every claim tested by a claim
+test and every claim test naming a catalogue claim, quotes verbatim and in their document's
+language -- never through a copy of it, so adding a claim touches the catalogue and its test
+only.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import re
@@ -16,77 +18,65 @@ from pathlib import Path
 
 import pytest
 
-from pytest_claims.catalogue import (
-    DEFAULT_CATALOGUE,
-    DEFAULT_SOURCES_DIR,
+from claimkit.catalogue import (
     EXPECTED_VERDICTS,
-    MAX_QUOTE_LINES,
+    Catalogue,
     CatalogueError,
     ClaimInfo,
     MissingFileError,
     SourceQuote,
-    extract_quote,
+    family_of,
     load_catalogue,
-    section_of,
 )
+from claimkit.sources import MAX_QUOTE_LINES, extract_quote, fences, section_of
 
-# --------------------------------------------------------------------------- copied from CLAIMS.md
-
-#: Every claim ID of the claims list, in its order.
-CLAIM_IDS: tuple[str, ...] = (
-    "LIK-01", "LIK-02", "LIK-03", "LIK-04",
-    "CE-01", "CE-02", "CE-03", "CE-04", "CE-05", "CE-06", "CE-07", "CE-08", "CE-09", "CE-10",
-    "CE-11",
-    "REG-01", "REG-02", "REG-03", "REG-04", "REG-05",
-    "EX-01", "EX-02", "EX-03", "EX-04",
-    "ASY-01", "ASY-02", "ASY-03", "ASY-04",
-    "MAP-01", "MAP-02", "MAP-03", "MAP-04", "MAP-05", "MAP-06",
-    "GEN-01",
-    "CODE-01",
-)
-REFUTED: frozenset[str] = frozenset({"CE-07", "MAP-05"})
-CONDITIONAL: frozenset[str] = frozenset({
-    "LIK-01", "CE-06", "CE-09", "CE-10", "CE-11", "REG-05", "ASY-01", "ASY-02", "ASY-03",
-    "MAP-06",
-    "GEN-01",
-})
-#: Source documents and their languages (002's .txt is mis-encoded: never quoted).
-SOURCE_LANGUAGES: dict[str, str] = {
-    "000_6a9745706ba7aa1d.txt": "zh-Hant",
-    "001_a41e3c103ce9f303.txt": "zh-Hans",
-    "002_aca93830af2af155.repaired.md": "ko",
-}
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "claims" / "catalogue.toml"
 
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
-def expected_verdict(cid: str) -> str:
-    """The verdict the claims list expects for ``cid``."""
-    if cid in REFUTED:
-        return "refuted as written"
-    if cid in CONDITIONAL:
-        return "supported under conditions"
-    return "supported"
+def claim_markers(directory: Path) -> dict[str, list[str]]:
+    """Claim ID -> test functions marked ``@pytest.mark.claim(ID)`` in ``directory``'s test
+    modules (read from the source, so a test that is never collected still counts)."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(directory.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {t.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                     and isinstance(node.value, ast.Constant) for t in node.targets
+                     if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for dec in node.decorator_list:
+                if (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)
+                        and dec.func.attr == "claim" and dec.args):
+                    arg = dec.args[0]
+                    cid = arg.value if isinstance(arg, ast.Constant) else constants.get(
+                        getattr(arg, "id", None))
+                    out.setdefault(cid, []).append(f"{path.name}::{node.name}")
+    return out
 
 
 # --------------------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def catalogue() -> dict[str, ClaimInfo]:
+def catalogue() -> Catalogue:
     """The project's catalogue, loaded once."""
-    return load_catalogue()
+    return load_catalogue(CATALOGUE)
 
 
 @pytest.fixture(scope="module")
 def raw_claims() -> list[dict]:
     """The catalogue's [[claims]] tables as parsed TOML."""
-    return tomllib.loads(DEFAULT_CATALOGUE.read_text(encoding="utf-8"))["claims"]
+    return tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))["claims"]
 
 
 def source_text(name: str) -> str:
-    """Text of a source document."""
-    return (DEFAULT_SOURCES_DIR / name).read_text(encoding="utf-8")
+    """Text of a source document, by file name."""
+    return next(d.text for d in load_catalogue(CATALOGUE).documents.values()
+                if d.path.name == name)
 
 
 def all_sources(catalogue: dict[str, ClaimInfo]) -> list[tuple[str, SourceQuote]]:
@@ -96,25 +86,42 @@ def all_sources(catalogue: dict[str, ClaimInfo]) -> list[tuple[str, SourceQuote]
 
 # --------------------------------------------------------------------------- the catalogue
 
-def test_ids_match_claims_list(catalogue):
-    """The catalogue holds exactly the claims list's IDs, in the same order."""
-    assert tuple(catalogue) == CLAIM_IDS
+def test_ids_are_well_formed_and_numbered_without_gaps(catalogue):
+    """IDs are FAMILY-NN, and each family's numbers run 01, 02, ... in catalogue order."""
+    by_family: dict[str, list[int]] = {}
+    for cid in catalogue:
+        by_family.setdefault(family_of(cid), []).append(int(cid.split("-")[1]))
+    for family, numbers in by_family.items():
+        assert numbers == list(range(1, len(numbers) + 1)), family
+
+
+def test_families_and_documents_are_declared_and_used(catalogue):
+    """Every declared family has a claim and every declared document is quoted."""
+    assert {info.family for info in catalogue.values()} == set(catalogue.families)
+    quoted = {s.file for info in catalogue.values() for s in info.sources}
+    assert quoted == {d.path.name for d in catalogue.documents.values()}
+
+
+def test_every_claim_is_tested_and_every_claim_test_is_catalogued(catalogue):
+    """Each catalogue claim has a claim test in claims/, and each claim test names a claim."""
+    markers = claim_markers(ROOT / "claims")
+    assert set(catalogue) - set(markers) == set()
+    assert set(markers) - set(catalogue) == set()
 
 
 def test_claim_fields_are_consistent(catalogue):
     """Each claim's key, id, family and family title agree and its texts are non-empty."""
     for cid, info in catalogue.items():
         assert info.id == cid
-        assert cid.startswith(info.family + "-")
-        assert info.family_title and info.title and info.statement
-        assert info.sources
-
-
-def test_expected_verdicts_match_claims_list(catalogue):
-    """Every claim expects the verdict the claims list states."""
-    for cid, info in catalogue.items():
-        assert info.expected_verdict == expected_verdict(cid), cid
+        assert info.family == family_of(cid) and cid.startswith(info.family + "-")
+        assert info.family_title == catalogue.families[info.family]
+        assert info.title and info.statement and info.sources
         assert info.expected_verdict in EXPECTED_VERDICTS
+
+
+def test_every_verdict_kind_is_expected_somewhere(catalogue):
+    """The documents hold claims of every kind: supported, conditional and refuted ones."""
+    assert {info.expected_verdict for info in catalogue.values()} == set(EXPECTED_VERDICTS)
 
 
 def test_conditions_and_correction_where_not_plainly_supported(catalogue):
@@ -126,11 +133,16 @@ def test_conditions_and_correction_where_not_plainly_supported(catalogue):
             assert info.conditions.strip() and info.corrected.strip(), cid
 
 
+def catalogue_text(key: str) -> str:
+    """Text of a catalogue document, by its key."""
+    return load_catalogue(CATALOGUE).documents[key].text
+
+
 def test_every_anchor_is_found_once(raw_claims):
     """Every anchor is a unique exact substring of its source file."""
     for claim in raw_claims:
         for src in claim["sources"]:
-            text = source_text(src["file"])
+            text = catalogue_text(src["document"])
             assert text.count(src["anchor"]) == 1, (claim["id"], src["anchor"])
             if "anchor_end" in src:
                 start = text.index(src["anchor"]) + len(src["anchor"])
@@ -159,11 +171,11 @@ def test_quotes_respect_line_cap(catalogue, raw_claims):
                 assert len(loaded.quote.split("\n")) <= MAX_QUOTE_LINES, claim["id"]
 
 
-def test_sources_are_known_documents_in_their_language(catalogue):
-    """Each source is one of the three documents, tagged with that document's language."""
+def test_sources_carry_their_documents_language(catalogue):
+    """Each source is tagged with the language of the document it quotes."""
+    language = {d.path.name: d.language for d in catalogue.documents.values()}
     for cid, src in all_sources(catalogue):
-        assert src.file in SOURCE_LANGUAGES, (cid, src.file)
-        assert src.language == SOURCE_LANGUAGES[src.file], (cid, src.file)
+        assert src.language == language[src.file], (cid, src.file)
 
 
 def test_korean_quotes_come_from_repaired_copy(catalogue):
@@ -199,7 +211,7 @@ def test_sections_are_headings_above_the_anchor(catalogue, raw_claims):
     """Each source's section is the heading above its anchor, as declared in the TOML."""
     for claim in raw_claims:
         for src, loaded in zip(claim["sources"], catalogue[claim["id"]].sources):
-            text = source_text(src["file"])
+            text = catalogue_text(src["document"])
             assert loaded.section == section_of(text, text.index(src["anchor"]))
             assert loaded.section == src.get("section", loaded.section)
             if loaded.section:
@@ -250,10 +262,12 @@ def test_records_are_frozen_and_slotted(catalogue):
     assert isinstance(info.sources, tuple)
 
 
-def test_default_paths_equal_explicit_paths(catalogue):
-    """load_catalogue() without arguments reads the repository's catalogue and sources."""
-    assert load_catalogue(DEFAULT_CATALOGUE, DEFAULT_SOURCES_DIR) == catalogue
-    assert DEFAULT_CATALOGUE == Path(__file__).resolve().parents[1] / "claims" / "catalogue.toml"
+def test_paths_resolve_relative_to_the_catalogue(catalogue, tmp_path, monkeypatch):
+    """Documents and the report directory resolve against the catalogue, not the cwd."""
+    monkeypatch.chdir(tmp_path)
+    assert load_catalogue(CATALOGUE) == catalogue
+    assert catalogue.report_dir == ROOT / "reports"
+    assert all(d.path.is_relative_to(ROOT / "claims") for d in catalogue.documents.values())
 
 
 # --------------------------------------------------------------------------- extract_quote
@@ -357,28 +371,33 @@ def test_section_of_before_any_heading():
 # --------------------------------------------------------------------------- validation errors
 
 GOOD_CLAIM = """\
+[documents.ce-notes]
+file = "000_6a9745706ba7aa1d.txt"
+language = "zh-Hant"
+
 [families.CE]
 title = "Cross-entropy"
 
 [[claims]]
 id = "CE-07"
-family = "CE"
 title = "t"
 statement = "s"
 expected_verdict = "supported"
 
   [[claims.sources]]
-  file = "000_6a9745706ba7aa1d.txt"
-  language = "zh-Hant"
+  document = "ce-notes"
   anchor = "交叉熵是一種衡量兩個分佈之間相似程度的指標"
   english = "e"
 """
 
 
 def write(tmp_path: Path, text: str) -> Path:
-    """Write a catalogue file into tmp_path."""
+    """Write a catalogue file, and the document it cites beside it, into tmp_path."""
     path = tmp_path / "catalogue.toml"
     path.write_text(text, encoding="utf-8")
+    doc = tmp_path / "000_6a9745706ba7aa1d.txt"
+    if not doc.exists():
+        doc.write_text(source_text(doc.name), encoding="utf-8")
     return path
 
 
@@ -399,23 +418,27 @@ def test_minimal_catalogue_loads(tmp_path):
          r"`expected_verdict` 'inconclusive'"),
         ('id = "CE-07"', 'id = "CE-7"', r"`id` 'CE-7' of claims\[0\] does not match"),
         ('id = "CE-07"', 'id = "ce-07"', r"`id` 'ce-07'"),
-        ('family = "CE"', 'family = "XX"', r"`family` 'XX' of CE-07 is not declared"),
-        ('id = "CE-07"', 'id = "EX-07"', r"`id` 'EX-07' does not belong to `family` 'CE'"),
+        ('id = "CE-07"', 'id = "EX-07"', r"`id` 'EX-07' belongs to family 'EX', which is not "
+                                         r"declared"),
+        ('title = "t"', 'title = "t"\nfamily = "CE"', r"unknown key `family` in CE-07"),
+        ('document = "ce-notes"', 'document = "other"', r"`document` 'other' of sources\[0\] "
+                                                        r"of CE-07 is not declared"),
+        ('  english = "e"', '  english = "e"\n  language = "ko"',
+         r"unknown key `language` in sources\[0\]"),
         ("anchor = \"交叉熵是", "anchor = \"並不存在的句子",
          r"`anchor` '並不存在的句子.*' of CE-07 not found in 000_6a9745706ba7aa1d\.txt"),
         ('anchor = "交叉熵是一種衡量兩個分佈之間相似程度的指標"', 'anchor = "交叉熵"',
          r"`anchor` '交叉熵' of CE-07 occurs \d+ times in 000_6a9745706ba7aa1d\.txt"),
         ('english = "e"', 'english = "e"\n  anchor_end = "no such text"',
          r"`anchor_end` 'no such text' not found after `anchor`"),
-        ('language = "zh-Hant"', 'language = "zh"', r"`language` 'zh' of sources\[0\] of CE-07"),
+        ('language = "zh-Hant"', 'language = "Chinese"', r"`language` 'Chinese' of "
+                                                          r"documents\.ce-notes is not a BCP 47"),
         ('english = "e"', 'english = "e"\n  section = "結論"',
          r"`section` '結論' of sources\[0\] of CE-07 does not match the heading"),
         ('english = "e"', 'english = "e"\n  anchr = "x"', r"unknown key `anchr` in sources\[0\]"),
         ('title = "t"', 'title = ""', r"`title` of CE-07 must not be empty"),
         ('statement = "s"\n', "", r"`statement` is missing in CE-07"),
         ('english = "e"', 'english = 3', r"`english` of sources\[0\] of CE-07 must be a string"),
-        ('file = "000_6a9745706ba7aa1d.txt"', 'file = "../sources/000_6a9745706ba7aa1d.txt"',
-         r"`file` .* must be a plain file name"),
     ],
 )
 def test_validation_errors(tmp_path, old, new, message):
@@ -452,15 +475,25 @@ def test_claim_without_sources(tmp_path):
 
 
 def test_missing_source_file(tmp_path):
-    """A source file absent from the sources directory is rejected."""
-    path = write(tmp_path, GOOD_CLAIM)
-    empty = tmp_path / "no_sources"
-    empty.mkdir()
-    with pytest.raises(ValueError, match=r"`file` '000_6a9745706ba7aa1d\.txt' of sources\[0\] "
-                                         r"of CE-07 not found in"):
-        load_catalogue(path, empty)
+    """A document file that does not exist is rejected (ValueError and FileNotFoundError)."""
+    path = write(tmp_path, GOOD_CLAIM.replace('file = "000_', 'file = "absent/000_'))
+    with pytest.raises(ValueError, match=r"`file` of documents\.ce-notes not found"):
+        load_catalogue(path)
     with pytest.raises(MissingFileError):
-        load_catalogue(path, empty)
+        load_catalogue(path)
+
+
+def test_report_dir_defaults_beside_the_catalogue(tmp_path):
+    """Without a [report] table the report goes to report/ beside the catalogue."""
+    assert load_catalogue(write(tmp_path, GOOD_CLAIM)).report_dir == tmp_path / "report"
+    text = '[report]\ndir = "out/html"\n\n' + GOOD_CLAIM
+    assert load_catalogue(write(tmp_path, text)).report_dir == tmp_path / "out" / "html"
+
+
+def test_path_must_be_a_path(tmp_path):
+    """A non-path argument is rejected naming the parameter."""
+    with pytest.raises(ValueError, match=r"`path` must be a str or Path"):
+        load_catalogue(3)  # type: ignore[arg-type]
 
 
 def test_missing_catalogue_file(tmp_path):
@@ -481,3 +514,31 @@ def test_unknown_top_level_key(tmp_path):
     """A misspelt top-level table is rejected."""
     with pytest.raises(ValueError, match=r"unknown key `claim` in the catalogue"):
         load_catalogue(write(tmp_path, GOOD_CLAIM + '\n[claim]\nid = "x"\n'))
+
+
+# --------------------------------------------------------------------------- one fence reader
+
+def test_quotes_and_code_checks_agree_on_fences():
+    """The catalogue's quotes and the document code checks read fences the same way: a fence
+    that is never closed runs to the end for quoting and is an error for running code."""
+    from claimkit.codeblocks import extract_blocks
+
+    closed = "Intro\n\n```python\nx = 1\n```\n\nAfter\n"
+    assert extract_quote(closed, "x = 1") == "```python\nx = 1\n```"
+    assert [b.code for b in extract_blocks(closed)] == ["x = 1\n"]
+    unclosed = "Intro\n\n~~~python\nx = 1\n\nmore code\n"
+    assert fences(unclosed.split("\n"))[0].end is None
+    assert extract_quote(unclosed, "x = 1") == "~~~python\nx = 1\n\nmore code\n"
+    with pytest.raises(ValueError, match="never closed"):
+        extract_blocks(unclosed)
+    # A backtick fence's info string holds no backtick: that line is not a fence for either.
+    inline = "```a``` is inline\n\n## Heading\n"
+    assert fences(inline.split("\n")) == ()
+    assert extract_blocks(inline) == ()
+    assert section_of(inline, len(inline) - 1) == "Heading"
+
+
+def test_fences_rejects_non_lines():
+    """`fences` validates its input and names the parameter."""
+    with pytest.raises(ValueError, match="`lines`"):
+        fences("not a list")  # type: ignore[arg-type]

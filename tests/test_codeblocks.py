@@ -1,4 +1,4 @@
-"""Tests of :mod:`simulations.codeblocks`: extraction, comment parsing, the digit rule, running."""
+"""Tests of :mod:`claimkit.codeblocks`: extraction, comment parsing, the digit rule, running."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from simulations import codeblocks as cb
+from claimkit import codeblocks as cb
 
 SOURCES = Path(__file__).resolve().parents[1] / "claims" / "sources"
 

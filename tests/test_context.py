@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pytest_claims.context import ClaimRun
-from simulations.evidence import Decision
+from claimkit.plugin.context import ClaimRun
+from claimkit.evidence import Decision
 
 
 def _run(**kw):

@@ -1,4 +1,4 @@
-"""Decision rules of :mod:`simulations.decisions`: calibrated under the null, powered at delta.
+"""Decision rules of :mod:`claimkit.decisions`: calibrated under the null, powered at delta.
 
 For every stochastic rule the null is simulated many times at a *large* alpha (0.05 or 0.01),
 so that the false-failure rate is observable, and the observed count is compared with the
@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations import decisions as dec
-from simulations import mcse
-from simulations.evidence import Decision
+from claimkit import decisions as dec
+from claimkit import mcse
+from claimkit.evidence import Decision
 
 SEED = 20261121  # the suite's default root seed; each test adds its own constant label
 CP_LEVEL = 0.999

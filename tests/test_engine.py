@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from simulations.engine import MonteCarloResult, simulate
-from simulations.seeding import BLOCK_SIZE, check_seed
+from claimkit.engine import MonteCarloResult, simulate
+from claimkit.seeding import BLOCK_SIZE, check_seed
 
 
 def _var_kernel(rng, size):

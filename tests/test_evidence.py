@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from simulations.evidence import (EXPECTED_OUTCOME, ROLES, VERDICT_RULES, VERDICTS, Check,
+from claimkit.evidence import (EXPECTED_OUTCOME, ROLES, VERDICT_RULES, VERDICTS, Check,
                                   Decision, TestEvidence, claim_verdict, json_safe,
                                   verdict_from_checks, verdict_rules_markdown)
 
@@ -157,7 +157,7 @@ def test_documents_render_the_verdict_table_not_a_copy():
     """README, SCHEMA.md and claims/VERDICTS.md hold the current rendering of the table."""
     from pathlib import Path
 
-    from pytest_claims.docs import render_blocks, stale_documents
+    from claimkit.plugin.docs import render_blocks, stale_documents
     assert stale_documents(Path(__file__).resolve().parents[1]) == []
     with pytest.raises(ValueError, match="`text`"):
         render_blocks("no block here")

@@ -13,7 +13,7 @@ from scipy import special
 from simulations import classification as C
 from simulations import losses
 from simulations import reference_fits as ref
-from simulations.decisions import eps_tolerance
+from claimkit.decisions import eps_tolerance
 from simulations.design import as_design
 
 

@@ -11,7 +11,7 @@ import statsmodels.api as sm
 
 from simulations import design as D
 from simulations import reference_fits as ref
-from simulations.decisions import eps_tolerance, exact_close
+from claimkit.decisions import eps_tolerance, exact_close
 from simulations.regression import lad
 
 

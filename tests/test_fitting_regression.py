@@ -16,7 +16,7 @@ from scipy import stats
 
 from simulations import reference_fits as ref
 from simulations import regression as R
-from simulations.decisions import eps_tolerance
+from claimkit.decisions import eps_tolerance
 
 
 def _design(rng: np.random.Generator, n: int, p: int) -> np.ndarray:

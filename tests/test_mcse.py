@@ -1,4 +1,4 @@
-"""Monte Carlo standard errors of :mod:`simulations.mcse` against closed forms and the bootstrap.
+"""Monte Carlo standard errors of :mod:`claimkit.mcse` against closed forms and the bootstrap.
 
 How the tolerances are derived
 ------------------------------
@@ -36,7 +36,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations import mcse
+from claimkit import mcse
 
 SEED = 20261121  # the suite's default root seed; each test adds its own constant label
 Z_TOL = float(stats.norm.isf(1e-4 / 2))

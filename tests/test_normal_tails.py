@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulations import decisions as dec
-from simulations.normal_tails import (TAIL_TOLERANCE, reps_for_normal_tail,
+from claimkit import decisions as dec
+from claimkit.normal_tails import (TAIL_TOLERANCE, reps_for_normal_tail,
                                       tail_relative_error)
 
 
@@ -165,7 +165,7 @@ def test_sample_shape_matches_scipy_and_validates():
     """sample_shape is scipy's biased skewness and Fisher kurtosis; constant input is rejected."""
     x = np.random.default_rng(1).exponential(size=1000)
     assert dec is not None
-    from simulations.normal_tails import sample_shape
+    from claimkit.normal_tails import sample_shape
     assert sample_shape(x) == (float(stats.skew(x)), float(stats.kurtosis(x)))
     with pytest.raises(ValueError, match="`values`"):
         sample_shape(np.ones(5))

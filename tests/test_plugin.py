@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
+from pathlib import Path
+
 import pytest
+
+#: The repository's catalogue, passed explicitly: pytester runs outside its ini file.
+CATALOGUE_ARG = str(Path(__file__).resolve().parents[1] / "claims" / "catalogue.toml")
 
 pytest_plugins = ["pytester"]
 
@@ -12,7 +17,7 @@ TINY_SUITE = '''
 import numpy as np
 import pytest
 
-from simulations.evidence import Decision
+from claimkit.evidence import Decision
 
 
 def _mean_decision(x, target):
@@ -44,7 +49,7 @@ def pytest_collection_modifyitems(items):
 
 def _run(pytester: pytest.Pytester, *args: str) -> dict:
     pytester.makepyfile(test_tiny=TINY_SUITE)
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir",
                                            str(pytester.path / "out"), *args)
     result.assert_outcomes(passed=4) if "-k" not in " ".join(args) else None
     return json.loads((pytester.path / "out" / "results.json").read_text())
@@ -76,7 +81,7 @@ def test_order_and_selection_do_not_change_numbers(pytester):
 def test_root_seed_is_in_header_and_changes_numbers(pytester):
     """--mc-seed appears in the pytest header and in results.json, and moves the numbers."""
     pytester.makepyfile(test_tiny=TINY_SUITE)
-    out = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--mc-seed", "99",
+    out = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--mc-seed", "99",
                                         "--report-dir", str(pytester.path / "out"))
     out.stdout.fnmatch_lines(["claims: root seed 99 (--mc-seed), scale standard*"])
     doc = json.loads((pytester.path / "out" / "results.json").read_text())
@@ -103,13 +108,13 @@ def test_unexpected_outcome_fails_the_test(pytester):
     """A control that is not rejected fails its test and makes the claim inconclusive."""
     pytester.makepyfile(test_weak='''
 import pytest
-from simulations.evidence import Decision
+from claimkit.evidence import Decision
 
 @pytest.mark.claim("EX-02")
 def test_weak_control(mc):
     mc.record("control that passes", Decision("pass", "exact", "0 <= tol", 0.0), role="control")
 ''')
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir",
                                            str(pytester.path / "out"))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*[[]control[]] control that passes: outcome pass, expected fail*"])
@@ -127,7 +132,7 @@ import pytest
 def test_nothing(mc):
     pass
 ''')
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir",
                                            str(pytester.path / "out"))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*recorded no check*"])
@@ -138,7 +143,7 @@ def test_errors_skips_and_crashes_are_recorded(pytester):
     pytester.makepyfile(test_states='''
 import os
 import pytest
-from simulations.evidence import Decision
+from claimkit.evidence import Decision
 
 @pytest.mark.claim("EX-02")
 def test_raises(mc):
@@ -160,7 +165,7 @@ def test_setup_error(mc, broken):
 def test_crash(mc):
     os._exit(3)
 ''')
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "-n", "2",
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "-n", "2",
                                            "--report-dir", str(pytester.path / "out"))
     assert result.ret != 0
     doc = json.loads((pytester.path / "out" / "results.json").read_text())
@@ -184,7 +189,7 @@ import pytest
 def test_x(mc):
     pass
 ''')
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin")
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG)
     result.stderr.fnmatch_lines(["*claim 'XX-99' is not in the catalogue*"])
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
@@ -192,7 +197,7 @@ def test_x(mc):
 def test_bad_seed_is_a_usage_error(pytester):
     """A negative --mc-seed is rejected before anything runs."""
     pytester.makepyfile(test_tiny=TINY_SUITE)
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--mc-seed", "-4")
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--mc-seed", "-4")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--mc-seed must be a non-negative integer*"])
 
@@ -203,7 +208,7 @@ def test_killed_controller_leaves_a_snapshot(pytester):
 import os
 import signal
 import pytest
-from simulations.evidence import Decision
+from claimkit.evidence import Decision
 
 @pytest.mark.claim("EX-02")
 def test_first(mc):
@@ -214,7 +219,7 @@ def test_second(mc):
     os.kill(os.getpid(), signal.SIGKILL)
 ''')
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir", str(out),
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir", str(out),
                                            "--mc-snapshot-seconds", "0")
     assert result.ret != 0
     doc = json.loads((out / "results.json").read_text())
@@ -224,7 +229,7 @@ def test_second(mc):
     assert [t["outcome"] for t in by_id["EX-03"]["tests"]] == ["not run"]
     import subprocess
     import sys
-    rendered = subprocess.run([sys.executable, "-m", "reports", str(out / "results.json"), "-o",
+    rendered = subprocess.run([sys.executable, "-m", "claimkit.report", str(out / "results.json"), "-o",
                                str(out / "index.html")], capture_output=True, text=True)
     assert rendered.returncode == 0, rendered.stderr
     assert "snapshot written while the run was still going" in (out / "index.html").read_text()

@@ -6,18 +6,23 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from pathlib import Path
+
 import pytest
 
-from pytest_claims.calibration import summary_lines
-from pytest_claims.calibration.validation import check_level, is_int
-from pytest_claims.options import non_negative_int
+from claimkit.plugin.calibration import summary_lines
+from claimkit.plugin.calibration.validation import check_level, is_int
+from claimkit.plugin.options import non_negative_int
+
+#: The repository's catalogue, passed explicitly: pytester runs outside its ini file.
+CATALOGUE_ARG = str(Path(__file__).resolve().parents[1] / "claims" / "catalogue.toml")
 
 pytest_plugins = ["pytester"]
 
 SUITE = '''
 import pytest
 
-from simulations import decisions
+from claimkit import decisions
 
 
 @pytest.mark.claim("EX-01")
@@ -31,7 +36,7 @@ def _run(pytester: pytest.Pytester, conftest: str, *args: str):
     pytester.makepyfile(test_suite=SUITE)
     pytester.makeconftest(conftest)
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir",
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir",
                                            str(out), *args)
     return result, out
 
@@ -39,7 +44,7 @@ def _run(pytester: pytest.Pytester, conftest: str, *args: str):
 def test_results_json_is_written_when_rendering_fails(pytester):
     """A renderer that raises costs the HTML only: results.json is complete and the run passes."""
     result, out = _run(pytester, '''
-import reports
+import claimkit.report as reports
 
 def _broken(*args, **kwargs):
     raise RuntimeError("renderer broke")
@@ -56,7 +61,7 @@ reports.write_report = _broken
 def test_results_json_is_written_when_calibration_fails(pytester):
     """A calibration summary that raises is left out of results.json; the report is written."""
     result, out = _run(pytester, '''
-import pytest_claims.calibration.plugin as cal
+import claimkit.plugin.calibration.plugin as cal
 
 def _broken(*args, **kwargs):
     raise RuntimeError("summary broke")
@@ -73,7 +78,7 @@ cal.summarise = _broken
 def test_a_failing_snapshot_does_not_stop_the_run(pytester):
     """A snapshot that cannot be written is reported; the run and its final report go on."""
     result, out = _run(pytester, '''
-from pytest_claims import plugin
+from claimkit.plugin import plugin
 
 _document = plugin.SuiteState.document
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from reports import ResultsError, load_results, render, validate_results, write_report
-from reports.__main__ import main
+from claimkit.report import ResultsError, load_results, render, validate_results, write_report
+from claimkit.report.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "<script>alert(1)</script>"
@@ -23,7 +23,7 @@ VERDICTS = ("supported", "supported under conditions", "refuted as written", "in
 
 
 def _check(claim: str, name: str, role: str, outcome: str, **extra) -> dict:
-    """One evidence record shaped like simulations.evidence.Check.to_json()."""
+    """One evidence record shaped like claimkit.evidence.Check.to_json()."""
     expected = {"literal": "pass", "corrected": "pass", "condition": "fail", "control": "fail"}[role]
     rec = {
         "claim": claim, "test": f"claims/test_x.py::test_{claim.lower()}", "name": name,
@@ -165,7 +165,7 @@ def test_same_results_file_gives_identical_bytes_across_processes(tmp_path: Path
     outputs = []
     for hashseed in ("1", "2"):
         out = tmp_path / f"index-{hashseed}.html"
-        proc = subprocess.run([sys.executable, "-m", "reports", str(src), "-o", str(out)], cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-m", "claimkit.report", str(src), "-o", str(out)], cwd=ROOT,
                               env={**os.environ, "PYTHONHASHSEED": hashseed},
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
@@ -384,7 +384,7 @@ def test_figures_are_inline_svg_with_axis_labels(html: str) -> None:
 
 def test_broken_figure_is_reported_in_place(results: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     """If drawing a figure raises, the report still renders and names the problem where the figure would be."""
-    render_module = importlib.import_module("reports.render")  # `reports.render` is also the function
+    render_module = importlib.import_module("claimkit.report.render")  # `claimkit.report.render` is also the function
 
     def boom(spec, **kwargs):
         raise RuntimeError("matplotlib exploded")
@@ -483,7 +483,7 @@ def test_write_report_writes_atomically_and_rerenders(tmp_path: Path, results: d
 def test_write_report_keeps_old_file_when_replace_fails(tmp_path: Path, results: dict,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """If the final rename fails, the old HTML stays byte-identical and the temp file is removed."""
-    import reports.build as build
+    import claimkit.report.build as build
 
     src = write_json(tmp_path / "results.json", results)
     out = tmp_path / "index.html"
@@ -510,10 +510,10 @@ def test_write_report_preserves_file_mode(tmp_path: Path, results: dict) -> None
 
 
 def test_cli_renders_and_rerenders(tmp_path: Path, results: dict) -> None:
-    """`python -m reports RESULTS -o HTML` exits 0, writes the rendered page, and re-renders on change."""
+    """`python -m claimkit.report RESULTS -o HTML` exits 0, writes the rendered page, and re-renders on change."""
     src = write_json(tmp_path / "results.json", results)
     out = tmp_path / "index.html"
-    cmd = [sys.executable, "-m", "reports", str(src), "-o", str(out)]
+    cmd = [sys.executable, "-m", "claimkit.report", str(src), "-o", str(out)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"wrote {out}" and "error" not in proc.stderr
@@ -524,11 +524,11 @@ def test_cli_renders_and_rerenders(tmp_path: Path, results: dict) -> None:
     assert "--mc-seed 99 " in out.read_text(encoding="utf-8")
 
 
-def test_cli_defaults_to_reports_directory(tmp_path: Path, results: dict) -> None:
-    """Without arguments the CLI reads reports/results.json and writes reports/index.html under the cwd."""
+def test_cli_writes_beside_the_results_by_default(tmp_path: Path, results: dict) -> None:
+    """Without -o the CLI writes index.html beside the results file."""
     (tmp_path / "reports").mkdir()
     write_json(tmp_path / "reports" / "results.json", results)
-    proc = subprocess.run([sys.executable, "-m", "reports"], cwd=tmp_path, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "claimkit.report", "reports/results.json"], cwd=tmp_path, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "reports" / "index.html").read_text(encoding="utf-8") == render(results)
@@ -592,7 +592,7 @@ def test_cli_error_exit_code_in_a_real_process(tmp_path: Path) -> None:
     """The module entry point really exits with status 2 and a single stderr line."""
     out = tmp_path / "index.html"
     out.write_text("keep me")
-    proc = subprocess.run([sys.executable, "-m", "reports", str(tmp_path / "nope.json"), "-o", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "claimkit.report", str(tmp_path / "nope.json"), "-o", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[-1] == f"error: {tmp_path / 'nope.json'}: results file not found."

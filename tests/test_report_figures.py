@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from reports.figures import figure_svg, validate_figure
-from reports.render import claim_anchor, fmt_estimate, fmt_interval, fmt_num, fmt_seconds, repro_command
+from claimkit.report.figures import figure_svg, validate_figure
+from claimkit.report.render import claim_anchor, fmt_estimate, fmt_interval, fmt_num, fmt_seconds, repro_command
 
 
 def line_spec(**overrides) -> dict:

@@ -13,10 +13,10 @@ import pytest
 from markupsafe import escape
 
 from browser.samples import HOSTILE, as_json_safe, calibration_section, realistic_results
-from reports import render, validate_results
-from reports.derived import (EXACT_CAPTION, MAX_ROWS, STOCHASTIC_CAPTION, exact_rows,
+from claimkit.report import render, validate_results
+from claimkit.report.derived import (EXACT_CAPTION, MAX_ROWS, STOCHASTIC_CAPTION, exact_rows,
                              overview_figures, row_labels, stochastic_rows)
-from reports.figures import MAX_POINTS, _log_label, figure_svg, forest_svg
+from claimkit.report.figures import MAX_POINTS, _log_label, figure_svg, forest_svg
 
 
 @pytest.fixture(scope="module")

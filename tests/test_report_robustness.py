@@ -11,17 +11,22 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 
+from pathlib import Path
+
 import pytest
 from markupsafe import escape
 
-from reports import render, validate_results
+from claimkit.report import render, validate_results
+
+#: The repository's catalogue, passed explicitly: pytester runs outside its ini file.
+CATALOGUE_ARG = str(Path(__file__).resolve().parents[1] / "claims" / "catalogue.toml")
 
 pytest_plugins = ["pytester"]
 
 HEADER = '''
 import os
 import pytest
-from simulations.evidence import Decision
+from claimkit.evidence import Decision
 
 
 def exact(ok=True):
@@ -74,7 +79,7 @@ def _run(pytester: pytest.Pytester, source: str, *args: str) -> tuple[pytest.Run
     """Run ``source`` as a claims suite; return the result, results.json and index.html."""
     pytester.makepyfile(test_suite=HEADER + source)
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess("-p", "pytest_claims.plugin", "--report-dir", str(out),
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir", str(out),
                                            "-p", "no:cacheprovider", *args)
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
     page = (out / "index.html").read_text(encoding="utf-8")
@@ -222,7 +227,7 @@ def test_hostile(mc, label):
     parsed = PageStructure()
     parsed.feed(page)
     command = next(c for c in parsed.commands if "touch" in c)
-    command = command.replace("pytest ", f"{shlex.quote(sys.executable)} -m pytest -p pytest_claims.plugin "
+    command = command.replace("pytest ", f"{shlex.quote(sys.executable)} -m pytest --claims-catalogue {shlex.quote(CATALOGUE_ARG)} "
                               "--no-claims-report -p no:cacheprovider -q ", 1)
     proc = subprocess.run(["bash", "-c", command], cwd=pytester.path, capture_output=True, text=True,
                           timeout=120)

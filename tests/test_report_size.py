@@ -9,7 +9,7 @@ import re
 import pytest
 
 from browser.samples import as_json_safe, figure_count, large_results
-from reports import render, validate_results
+from claimkit.report import render, validate_results
 
 MAX_BYTES = 5_000_000
 

@@ -3,10 +3,12 @@
 import json
 from types import SimpleNamespace
 
+from pathlib import Path
+
 import pytest
 
-from pytest_claims.catalogue import load_catalogue
-from pytest_claims.results import (CHECKS_KEY, CLAIM_KEY, Collector, TestState, build_results,
+from claimkit.catalogue import load_catalogue
+from claimkit.results import (CHECKS_KEY, CLAIM_KEY, Collector, TestState, build_results,
                                    claim_verdict, write_json_atomic)
 
 
@@ -67,7 +69,7 @@ def test_build_results_lists_every_catalogue_claim_and_unknown_tests():
     col = Collector()
     col.add(_report("t::a", "call", "passed", checks=[_check()]))
     col.add(_report("t::b", "call", "passed", claim=None))
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(Path(__file__).resolve().parents[1] / "claims" / "catalogue.toml")
     doc = build_results(col, catalogue, {"root_seed": 1})
     assert [c["id"] for c in doc["claims"]] == list(catalogue)
     ex01 = doc["claims"][[c["id"] for c in doc["claims"]].index("EX-01")]

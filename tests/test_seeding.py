@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from simulations.seeding import (BLOCK_SIZE, block_rng, block_seed, check_seed, seed_record,
+from claimkit.seeding import (BLOCK_SIZE, block_rng, block_seed, check_seed, seed_record,
                                  stable_key)
 
 
@@ -25,7 +25,7 @@ def test_stable_key_distinguishes_checks():
 
 def test_stable_key_is_identical_across_processes():
     """The key is a hash of canonical JSON, not Python's salted hash(): a new process agrees."""
-    code = ("from simulations.seeding import stable_key;"
+    code = ("from claimkit.seeding import stable_key;"
             "print(stable_key('CE-01', 'x', {'k': 3, 'dtype': 'float32'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONHASHSEED": "123", "PATH": ""}).stdout

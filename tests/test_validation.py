@@ -1,4 +1,4 @@
-"""Tests of :mod:`simulations.validation`: every validator accepts good input and rejects bad
+"""Tests of :mod:`claimkit.validation`: every validator accepts good input and rejects bad
 input with a one-sentence ``ValueError`` naming the parameter."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulations import validation as V
+from claimkit import validation as V
 
 EPS64 = np.finfo(np.float64).eps
 EPS32 = np.finfo(np.float32).eps

@@ -1,7 +1,7 @@
 """Crafted claim tests that break, skip or meet NaN: their verdicts in results.json and the HTML.
 
 Each case is a small suite run in a subprocess with the real plugin; the verdict must follow the
-verdict table (``simulations.evidence.VERDICT_RULES``): a broken test is never a pass, a skip is
+verdict table (``claimkit.evidence.VERDICT_RULES``): a broken test is never a pass, a skip is
 never a silent pass, and a numerical breakdown is never evidence.
 """
 
@@ -11,15 +11,20 @@ import json
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 
-from reports.render import claim_anchor
+from claimkit.report.render import claim_anchor
+
+#: The repository's catalogue, passed explicitly: pytester runs outside its ini file.
+CATALOGUE_ARG = str(Path(__file__).resolve().parents[1] / "claims" / "catalogue.toml")
 
 SUITE = '''
 import numpy as np
 import pytest
 
-from simulations import decisions
+from claimkit import decisions
 
 ok = decisions.exact_close(1.0, 1.0, rtol=0.0)
 rejected = decisions.exact_close(2.0, 1.0, rtol=0.0)
@@ -75,7 +80,7 @@ def crafted_run(tmp_path_factory):
     path = tmp_path_factory.mktemp("crafted")
     (path / "test_crafted.py").write_text(SUITE, encoding="utf-8")
     out = path / "out"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "pytest_claims.plugin",
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--claims-catalogue", CATALOGUE_ARG,
                            "-p", "no:cacheprovider", "--report-dir", str(out),
                            str(path / "test_crafted.py")],
                           cwd=path, capture_output=True, text=True, timeout=300)

@@ -50,7 +50,7 @@ def _check(claim: str, test: str, name: str, *, role: str = "literal", outcome: 
            alpha: float = ALPHA, delta: float | None = None, n_reps: int | None = 20000,
            statistic: float | None = None, params: dict | None = None, note: str = "",
            figure: dict | None = None, seconds: float = 0.12) -> dict:
-    """One evidence record shaped like ``simulations.evidence.Check.to_json()``."""
+    """One evidence record shaped like ``claimkit.evidence.Check.to_json()``."""
     expected = "pass" if role in ("literal", "corrected") else "fail"
     if outcome is None:
         outcome = expected
@@ -420,7 +420,7 @@ def realistic_results(seed: int = 0) -> dict:
 
 
 def calibration_section() -> dict:
-    """A small ``calibration`` object as ``pytest_claims.calibration`` writes it."""
+    """A small ``calibration`` object as ``claimkit.plugin.calibration`` writes it."""
     rate = {"events": 0, "trials": 40, "rate": 0.0, "ci": [0.0, 0.072], "level": 0.95}
     pooled = {"checks": 4, "rate": rate, "reference": ALPHA, "consistent": True, "inconclusive": 0}
     return {

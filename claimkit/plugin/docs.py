@@ -1,0 +1,70 @@
+"""Generated blocks of the project's documents: the verdict table, rendered from its one owner.
+
+The verdict table (:data:`claimkit.evidence.VERDICT_RULES`) is stated in code once; the
+README, ``reports/SCHEMA.md`` and the catalogue's documentation show it between the markers
+``<!-- verdict-table -->`` and ``<!-- /verdict-table -->``. ``python -m claimkit.plugin.docs``
+rewrites those blocks; ``python -m claimkit.plugin.docs --check`` exits 1 when one is stale (a
+test runs the check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from claimkit.evidence import verdict_rules_markdown
+
+__all__ = ["DOCUMENTS", "render_blocks", "stale_documents"]
+
+#: Documents holding the generated verdict table, relative to the repository root.
+DOCUMENTS: tuple[str, ...] = ("README.md", "reports/SCHEMA.md", "claims/VERDICTS.md")
+_BLOCK = re.compile(r"(<!-- verdict-table -->\n)(?:.*?\n)?(<!-- /verdict-table -->)", re.S)
+
+
+def render_blocks(text: str) -> str:
+    """``text`` with every verdict-table block replaced by the current rendering.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` holds no verdict-table block.
+    """
+    if not isinstance(text, str) or not _BLOCK.search(text):
+        raise ValueError("`text` must hold a <!-- verdict-table --> ... "
+                         "<!-- /verdict-table --> block.")
+    table = verdict_rules_markdown()
+    return _BLOCK.sub(lambda m: m.group(1) + table + "\n" + m.group(2), text)
+
+
+def stale_documents(root: Path) -> list[str]:
+    """The documents under ``root`` whose verdict-table block differs from the rendering."""
+    stale = []
+    for name in DOCUMENTS:
+        text = (Path(root) / name).read_text(encoding="utf-8")
+        if render_blocks(text) != text:
+            stale.append(name)
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m claimkit.plugin.docs", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="only report stale documents")
+    parser.add_argument("--root", default=".", help="repository root (default: .)")
+    args = parser.parse_args(argv)
+    root = Path(args.root)
+    stale = stale_documents(root)
+    if args.check:
+        for name in stale:
+            print(f"{name}: the verdict table is stale (run python -m claimkit.plugin.docs)")
+        return 1 if stale else 0
+    for name in stale:
+        path = root / name
+        path.write_text(render_blocks(path.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"rewrote the verdict table in {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""The claims suite's pytest plugin: options, seed header, ``claim`` marker, evidence, report.
+
+Data flow: a claim test records checks on the ``mc`` fixture -> after the call phase the plugin
+fails the test if a check's outcome differs from what its role expects -> the checks travel on
+the test report as JSON (``user_properties``, so they survive pytest-xdist) -> the controller
+collects every report -> at session end it writes ``results.json`` atomically and renders
+``index.html`` beside it. Interrupted runs, errors, skips and crashed workers are recorded too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from claimkit.plugin import calibration
+from claimkit.catalogue import Catalogue, CatalogueError, load_catalogue
+from claimkit.plugin.context import ClaimRun
+from claimkit.plugin.options import non_negative_int
+from claimkit.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, Collector, build_results, git_commit,
+                                   versions, write_json_atomic)
+from claimkit.backends import BACKENDS, make_backend
+from claimkit.budget import CHECK_ALPHA, FAMILY_ALPHA
+from claimkit.engine import DEFAULT_CHUNK_REPS
+from claimkit.scales import DEFAULT_SCALE, SCALES
+from claimkit.seeding import DEFAULT_ROOT_SEED
+
+_RUN = pytest.StashKey[ClaimRun]()
+_STATE = pytest.StashKey["SuiteState"]()
+_BACKEND = pytest.StashKey[object]()
+_CATALOGUE = pytest.StashKey["Catalogue | None"]()
+
+
+class ClaimExpectationError(AssertionError):
+    """A check's outcome differs from what its role (literal, condition, control…) expects."""
+
+
+class SuiteState:
+    """Controller-side state of one run.
+
+    Besides collecting reports it keeps ``results.json`` current while the run goes on: at most
+    every ``--mc-snapshot-seconds`` it rewrites the file (atomically, marked ``in_progress``), so
+    that a controller killed outright still leaves every result it had received.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.collector = Collector()
+        self.started = datetime.now(timezone.utc)
+        self.t0 = time.perf_counter()
+        self.interrupted = False
+        self.results_path: Path | None = None
+        self.html_path: Path | None = None
+        self._last_snapshot = time.perf_counter()
+        self.versions = versions()
+        self.git_commit = git_commit(config.rootpath)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Every report of every phase, from this process or an xdist worker."""
+        self.collector.add(report)
+        every = self.config.getoption("mc_snapshot_seconds")
+        if self.config.getoption("no_claims_report") or every < 0 \
+                or catalogue_of(self.config) is None:
+            return
+        if time.perf_counter() - self._last_snapshot >= every:
+            self._snapshot()
+            self._last_snapshot = time.perf_counter()
+
+    def _snapshot(self) -> None:
+        """Rewrite ``results.json`` (``in_progress``); a failure is said, never raised."""
+        try:
+            write_json_atomic(self.document(exit_status=None, interrupted=True, in_progress=True),
+                              _report_paths(self.config)[0])
+        except Exception as exc:  # a hook that raises here would abort the run and its report
+            print(f"\nclaims: could not write a snapshot of results.json: {exc!r}",
+                  file=sys.stderr)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        self.interrupted = True
+
+    def document(self, *, exit_status: int | None, interrupted: bool,
+                 in_progress: bool = False) -> dict:
+        """The results document of the run so far (schema: ``reports/SCHEMA.md``)."""
+        config = self.config
+        run = {
+            "root_seed": config.getoption("mc_seed"),
+            "scale": config.getoption("mc_scale"),
+            "versions": self.versions,
+            "git_commit": self.git_commit,
+            "started": self.started.isoformat(timespec="seconds"),
+            "wall_seconds": round(time.perf_counter() - self.t0, 3),
+            "command": " ".join(["pytest", *config.invocation_params.args]),
+            "workers": int(getattr(config.option, "numprocesses", 0) or 0),
+            "interrupted": bool(interrupted),
+            "in_progress": bool(in_progress),
+            "exit_status": exit_status,
+        }
+        return build_results(self.collector, self.config.stash[_CATALOGUE], run)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("claims", "statistical claims suite")
+    group.addoption("--mc-seed", action="store", type=non_negative_int("--mc-seed"),
+                    default=DEFAULT_ROOT_SEED,
+                    help=f"root seed of every Monte Carlo stream (default {DEFAULT_ROOT_SEED}).")
+    group.addoption("--mc-scale", action="store", choices=sorted(SCALES), default=DEFAULT_SCALE,
+                    help="Monte Carlo budget: smoke, standard or full (default standard).")
+    group.addoption("--mc-chunk-reps", action="store", type=int, default=DEFAULT_CHUNK_REPS,
+                    help="replications per chunk; bounds memory, never changes the numbers.")
+    group.addoption("--claims-catalogue", action="store", default=None, metavar="PATH",
+                    help="the claims catalogue (TOML) to check; default: the ini key "
+                         "claims_catalogue.")
+    group.addoption("--report-dir", action="store", default=None,
+                    help="where results.json and index.html go (default: the catalogue's "
+                         "[report] dir, else report/ beside the catalogue).")
+    group.addoption("--no-claims-report", action="store_true", default=False,
+                    help="do not write results.json / index.html.")
+    group.addoption("--mc-snapshot-seconds", action="store", type=float, default=10.0,
+                    help="while running, rewrite results.json (marked in_progress) at most this "
+                         "often, so that a killed run keeps its results; negative: never.")
+    group.addoption("--mc-backend", action="store", choices=BACKENDS, default="local",
+                    help="where Monte Carlo chunks run: local (default) or dask; same numbers.")
+    group.addoption("--dask-address", action="store", default=None,
+                    help="dask scheduler address for --mc-backend dask (default: a local "
+                         "cluster of 2 thread workers).")
+    calibration.add_options(group)
+    parser.addini("claims_catalogue", "the claims catalogue (TOML) to check, relative to the "
+                  "ini file", type="string", default="")
+
+
+def _catalogue_path(config: pytest.Config) -> Path | None:
+    """``--claims-catalogue`` (relative to the invocation directory), else the ini key
+    ``claims_catalogue`` (relative to the ini file), else None."""
+    opt = config.getoption("claims_catalogue")
+    if opt:
+        path = Path(opt)
+        return path if path.is_absolute() else Path(config.invocation_params.dir) / path
+    ini = config.getini("claims_catalogue")
+    if ini:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        return base / ini
+    return None
+
+
+def catalogue_of(config: pytest.Config) -> Catalogue | None:
+    """The run's catalogue, read once at configure time (None when none is configured)."""
+    return config.stash.get(_CATALOGUE, None)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "claim(id): the catalogue claim (e.g. 'CE-07') whose evidence this test records")
+    if config.getoption("mc_chunk_reps") < 1:
+        raise pytest.UsageError("--mc-chunk-reps must be a positive integer.")
+    path = _catalogue_path(config)
+    try:
+        config.stash[_CATALOGUE] = load_catalogue(path) if path is not None else None
+    except CatalogueError as exc:
+        raise pytest.UsageError(f"claims catalogue {path}: {exc}")
+    if not _is_worker(config):
+        config.stash[_STATE] = state = SuiteState(config)
+        config.pluginmanager.register(state, "claims-suite-state")
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistController(config), "claims-xdist-controller")
+    try:
+        config.stash[_BACKEND] = make_backend(config.getoption("mc_backend"),
+                                              config.getoption("dask_address"))
+    except (ValueError, ImportError) as exc:
+        raise pytest.UsageError(f"--mc-backend: {exc}")
+    calibration.configure(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    backend = config.stash.get(_BACKEND, None)
+    if backend is not None:
+        backend.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"claims: root seed {config.getoption('mc_seed')} (--mc-seed), "
+            f"scale {config.getoption('mc_scale')} (--mc-scale), "
+            f"alpha budget {FAMILY_ALPHA:g} per run ({CHECK_ALPHA:g} per stochastic check)"]
+
+
+def _claim_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("claim")
+    if marker is None:
+        return None
+    if len(marker.args) != 1 or not isinstance(marker.args[0], str):
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.claim takes one claim ID string.")
+    return marker.args[0]
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    catalogue = catalogue_of(config)
+    for item in items:
+        claim = _claim_of(item)
+        if claim is None:
+            continue
+        if catalogue is None:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.claim({claim!r}) needs a "
+                                    "catalogue: set claims_catalogue in the ini file or pass "
+                                    "--claims-catalogue PATH.")
+        if claim not in catalogue:
+            raise pytest.UsageError(f"{item.nodeid}: claim {claim!r} is not in the catalogue.")
+        item.user_properties.append((CLAIM_KEY, claim))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash.get(_STATE, None)
+    if state is not None:
+        for item in session.items:
+            state.collector.expect(item.nodeid, _claim_of(item))
+    elif _is_worker(session.config):
+        session.config.workeroutput["claim_nodes"] = json.dumps(
+            {item.nodeid: _claim_of(item) for item in session.items})
+
+
+@pytest.fixture
+def mc(request: pytest.FixtureRequest) -> ClaimRun:
+    """Seeds, Monte Carlo budget and evidence recorder of a claim test."""
+    claim = _claim_of(request.node)
+    if claim is None:
+        raise pytest.UsageError(f"{request.node.nodeid} uses `mc` without @pytest.mark.claim.")
+    callspec = getattr(request.node, "callspec", None)
+    params = {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
+              for k, v in (callspec.params.items() if callspec else [])}
+    config = request.config
+    run = ClaimRun(claim=claim, test_name=request.node.originalname,
+                   case=callspec.id if callspec else "", case_params=params,
+                   root_seed=config.getoption("mc_seed"), scale=config.getoption("mc_scale"),
+                   chunk_reps=config.getoption("mc_chunk_reps"),
+                   backend=config.stash.get(_BACKEND, None))
+    request.node.stash[_RUN] = run
+    return run
+
+
+def _expectation_message(run: ClaimRun) -> str:
+    lines = [f"{len(run.unexpected())} of {len(run.checks)} checks of {run.claim} "
+             "did not give the outcome their role expects:"]
+    for c in run.unexpected():
+        d = c.decision
+        lines.append(f"  - [{c.role}] {c.name}: outcome {d.outcome}, expected {c.expected}; "
+                     f"{d.rule}")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield  # a test body that raises propagates here: it did not complete
+    run = item.stash.get(_RUN, None)
+    if run is not None:
+        if not run.checks:
+            raise ClaimExpectationError(f"claim test {item.nodeid} recorded no check.")
+        run.completed = True
+        if run.unexpected():
+            raise ClaimExpectationError(_expectation_message(run))
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    run = item.stash.get(_RUN, None)
+    if run is not None and call.when == "call":
+        payload = json.dumps([c.to_json() for c in run.checks], allow_nan=False)
+        report.user_properties = [*report.user_properties, (CHECKS_KEY, payload),
+                                  (COMPLETED_KEY, run.completed)]
+    return report
+
+
+def _report_paths(config: pytest.Config) -> tuple[Path, Path]:
+    opt = config.getoption("report_dir")
+    catalogue = catalogue_of(config)
+    if opt:
+        base = Path(opt)
+        if not base.is_absolute():
+            base = Path(config.invocation_params.dir) / base
+    elif catalogue is not None:
+        base = catalogue.report_dir
+    else:
+        raise pytest.UsageError("no report directory: pass --report-dir or configure a catalogue.")
+    return base / "results.json", base / "index.html"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if state is None or config.getoption("no_claims_report") or catalogue_of(config) is None:
+        return
+    interrupted = state.interrupted or int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) \
+        or session.shouldstop is not False
+    doc = state.document(exit_status=int(exitstatus), interrupted=interrupted)
+    doc = calibration.with_calibration(config, doc)
+    results_path, html_path = _report_paths(config)
+    write_json_atomic(doc, results_path)
+    state.results_path = results_path
+    if not doc["run"]["alpha"]["within"]:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    try:
+        from claimkit.report import write_report  # noqa: PLC0415 (matplotlib: load late)
+        state.html_path = write_report(results_path, html_path)
+    except Exception as exc:  # the JSON is safe on disk; say why the HTML is missing
+        print(f"\nclaims: could not render {html_path}: {exc!r}", file=sys.stderr)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None or state.results_path is None:
+        return
+    doc = json.loads(state.results_path.read_text(encoding="utf-8"))
+    counts: dict[str, int] = {}
+    for claim in doc["claims"]:
+        counts[claim["verdict"]] = counts.get(claim["verdict"], 0) + 1
+    tr = terminalreporter
+    tr.section("claims")
+    tr.write_line(", ".join(f"{v}: {n}" for v, n in counts.items()))
+    mismatched = [c["id"] for c in doc["claims"]
+                  if not c["verdict_matches"] and c["verdict"] != "not run"]
+    if mismatched:
+        tr.write_line("verdict differs from the catalogue's expectation: " + ", ".join(mismatched))
+    alpha = doc["run"]["alpha"]
+    tr.write_line(f"alpha spent: {alpha['spent']:.3g} of {alpha['family']:g} "
+                  f"({alpha['stochastic_checks']} stochastic checks)"
+                  + ("" if alpha["within"] else "  -- OVER BUDGET"))
+    tr.write_line(f"results: {state.results_path}")
+    if state.html_path is not None:
+        tr.write_line(f"report:  {state.html_path}")
+
+
+class _XdistController:
+    """Controller-side hooks that exist only with pytest-xdist."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_testnodedown(self, node, error) -> None:
+        out = getattr(node, "workeroutput", {}) or {}
+        if "claim_nodes" in out:
+            collector = self.config.stash[_STATE].collector
+            for nodeid, claim in json.loads(out["claim_nodes"]).items():
+                collector.expect(nodeid, claim)
+
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        collector = self.config.stash[_STATE].collector
+        for nodeid in ids:
+            collector.expect(nodeid, None)
