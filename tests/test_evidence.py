@@ -157,10 +157,14 @@ def test_documents_render_the_verdict_table_not_a_copy():
     """README, SCHEMA.md and claims/VERDICTS.md hold the current rendering of the table."""
     from pathlib import Path
 
-    from claimkit.plugin.docs import render_blocks, stale_documents
-    assert stale_documents(Path(__file__).resolve().parents[1]) == []
+    from claimkit.docs import render_blocks, stale_documents
+    root = Path(__file__).resolve().parents[1]
+    assert stale_documents([root / "README.md", root / "reports" / "SCHEMA.md",
+                            root / "claims" / "VERDICTS.md"]) == []
     with pytest.raises(ValueError, match="`text`"):
         render_blocks("no block here")
+    with pytest.raises(ValueError, match="`paths`"):
+        stale_documents([])
 
 
 def test_control_distance_in_units_of_delta():
