@@ -38,6 +38,7 @@ Layout::
       anchor = '...'
       anchor_end = '...'       # optional: extend the quote to the block containing this
       english = "..."          # faithful English rendering of the extracted quote
+      states_conditions = true # optional: the passage itself states the claim's conditions
 
 Every malformed entry raises :class:`CatalogueError` (a :class:`ValueError`) whose message
 names the offending field in backticks and the claim it belongs to.
@@ -89,7 +90,7 @@ _CLAIM_REQUIRED = ("id", "title", "statement", "expected_verdict")
 _CLAIM_OPTIONAL = ("conditions", "corrected", "controls")
 _CLAIM_KEYS = frozenset(_CLAIM_REQUIRED + _CLAIM_OPTIONAL + ("sources",))
 _SOURCE_REQUIRED = ("document", "anchor", "english")
-_SOURCE_OPTIONAL = ("section", "anchor_end")
+_SOURCE_OPTIONAL = ("section", "anchor_end", "states_conditions")
 _SOURCE_KEYS = frozenset(_SOURCE_REQUIRED + _SOURCE_OPTIONAL)
 
 
@@ -118,6 +119,9 @@ class SourceQuote:
         The passage, verbatim, as extracted from the file by :func:`extract_quote`.
     english : str
         Faithful English rendering of ``quote`` (LaTeX left as LaTeX).
+    states_conditions : bool
+        Whether the passage itself states the assumption the claim needs (its verdict is then
+        decided without the claim's condition checks, :func:`claimkit.evidence.passage_verdict`).
     """
 
     file: str
@@ -125,16 +129,19 @@ class SourceQuote:
     language: str
     quote: str
     english: str
+    states_conditions: bool = False
 
-    def to_json(self) -> dict[str, str]:
-        """JSON-safe dictionary with keys file, section, language, quote, english.
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe dictionary with keys file, section, language, quote, english,
+        states_conditions.
 
         Returns
         -------
-        dict of str to str
+        dict
         """
         return {"file": self.file, "section": self.section, "language": self.language,
-                "quote": self.quote, "english": self.english}
+                "quote": self.quote, "english": self.english,
+                "states_conditions": self.states_conditions}
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,8 +369,11 @@ def _load_source(src: Any, k: int, cid: str, documents: Mapping[str, Document]) 
         if declared.strip() != section:
             raise CatalogueError(f"`section` {declared!r} of {where} does not match the heading "
                                  f"{section!r} above the anchor in {name}")
+    states = src.get("states_conditions", False)
+    if not isinstance(states, bool):
+        raise CatalogueError(f"`states_conditions` of {where} must be true or false")
     return SourceQuote(file=name, section=section, language=doc.language, quote=quote,
-                       english=english)
+                       english=english, states_conditions=states)
 
 
 def load_catalogue(path: str | Path) -> Catalogue:

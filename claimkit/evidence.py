@@ -14,7 +14,7 @@ README and the catalogue's documentation render that table; nothing else states 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping
 
 Outcome = Literal["pass", "fail", "inconclusive"]
@@ -289,12 +289,62 @@ VERDICTS: tuple[str, ...] = (
 TEST_OUTCOMES: tuple[str, ...] = ("passed", "failed", "error", "skipped", "not run")
 
 
+#: How the table applies to a claim quoted from several passages.
+PASSAGE_RULE: str = (
+    "A claim quoted from several passages gets a verdict per passage. A passage that itself "
+    "states the assumption the claim needs (`states_conditions = true` in the catalogue) is "
+    "judged without the claim's condition checks, so it can be supported where another passage "
+    "holds only under conditions. The claim's own verdict is the least favourable of its "
+    "passages' verdicts (a row higher in the table is less favourable).")
+
+
 def verdict_rules_markdown() -> str:
-    """The verdict table as a Markdown table (README and catalogue documentation)."""
+    """The verdict table as a Markdown table, followed by :data:`PASSAGE_RULE` (README and
+    catalogue documentation)."""
     rows = ["| verdict | given when (first row that applies) | what it tells the reader |",
             "|---|---|---|"]
     rows += [f"| **{r.verdict}** | {r.when} | {r.meaning} |" for r in VERDICT_RULES]
-    return "\n".join(rows)
+    return "\n".join(rows) + "\n\n" + PASSAGE_RULE
+
+
+def passage_verdict(tests: Iterable["TestEvidence"], *, states_conditions: bool
+                    ) -> ClaimVerdict:
+    """The verdict of one quoted passage of a claim (:data:`PASSAGE_RULE`).
+
+    Parameters
+    ----------
+    tests : iterable of TestEvidence
+        Every collected test of the claim.
+    states_conditions : bool
+        Whether the passage itself states the assumption the claim needs; its verdict is then
+        decided without the claim's ``condition`` checks.
+
+    Returns
+    -------
+    ClaimVerdict
+    """
+    if not isinstance(states_conditions, bool):
+        raise ValueError(f"`states_conditions` must be a bool, got {states_conditions!r}.")
+    if not states_conditions:
+        return claim_verdict(tests)
+    return claim_verdict(replace(t, checks=tuple(c for c in t.checks if c["role"] != "condition"))
+                         for t in tests)
+
+
+def least_favourable(verdicts: Iterable[ClaimVerdict]) -> ClaimVerdict:
+    """The least favourable of several passage verdicts (the one whose row of
+    :data:`VERDICT_RULES` comes first).
+
+    Raises
+    ------
+    ValueError
+        If ``verdicts`` is empty.
+    """
+    order = {r.verdict: i for i, r in enumerate(VERDICT_RULES)}
+    verdicts = list(verdicts)
+    if not verdicts:
+        raise ValueError("`verdicts` must not be empty.")
+    return min(verdicts, key=lambda v: order[v.verdict])
 
 
 @dataclass(frozen=True, slots=True)

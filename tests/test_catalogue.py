@@ -246,7 +246,8 @@ def test_to_json_is_json_safe(catalogue):
     doc = catalogue["CE-07"].to_json()
     assert list(doc) == ["id", "title", "family", "family_title", "sources", "statement",
                          "expected_verdict", "conditions", "corrected", "controls"]
-    assert list(doc["sources"][0]) == ["file", "section", "language", "quote", "english"]
+    assert list(doc["sources"][0]) == ["file", "section", "language", "quote", "english",
+                                      "states_conditions"]
     everything = [info.to_json() for info in catalogue.values()]
     assert json.loads(json.dumps(everything, ensure_ascii=False)) == everything
 
@@ -542,3 +543,17 @@ def test_fences_rejects_non_lines():
     """`fences` validates its input and names the parameter."""
     with pytest.raises(ValueError, match="`lines`"):
         fences("not a list")  # type: ignore[arg-type]
+
+
+def test_lik01_passages_differ_in_whether_they_state_independence(catalogue):
+    """002 states "i.i.d 가정 시" and is marked so; 000 does not state it."""
+    by_file = {s.file[:3]: s for s in catalogue["LIK-01"].sources}
+    assert by_file["002"].states_conditions and "i.i.d" in by_file["002"].quote
+    assert not by_file["000"].states_conditions
+
+
+def test_states_conditions_must_be_a_bool(tmp_path):
+    """`states_conditions` is true or false, nothing else."""
+    text = GOOD_CLAIM.replace('  english = "e"', '  english = "e"\n  states_conditions = "yes"')
+    with pytest.raises(ValueError, match=r"`states_conditions` of sources\[0\] of CE-07"):
+        load_catalogue(write(tmp_path, text))

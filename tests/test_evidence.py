@@ -183,3 +183,25 @@ def test_control_distance_in_units_of_delta():
     assert Check("X-01", "c", "control", zero).distance_delta == math.inf
     assert Check("X-01", "c", "literal", z).distance_delta is None
     assert Check("X-01", "c", "control", z).to_json()["distance_delta"] == pytest.approx(4.0)
+
+
+def test_a_passage_that_states_the_condition_is_judged_without_condition_checks():
+    """LIK-01's case: one passage omits independence, one states it. The first holds under
+    conditions, the second is supported; the claim takes the least favourable."""
+    from claimkit.evidence import least_favourable, passage_verdict
+
+    literal = {"role": "literal", "outcome": "pass", "name": "product"}
+    condition = {"role": "condition", "outcome": "fail", "name": "AR(1)"}
+    tests = [TestEvidence("t", "passed", checks=(literal, condition), completed=True)]
+    omits = passage_verdict(tests, states_conditions=False)
+    states = passage_verdict(tests, states_conditions=True)
+    assert (omits.verdict, states.verdict) == ("supported under conditions", "supported")
+    assert least_favourable([states, omits]).verdict == "supported under conditions"
+    refuted = passage_verdict([TestEvidence("t", "failed", checks=(
+        {"role": "literal", "outcome": "fail", "name": "x"}, condition), completed=True)],
+        states_conditions=True)
+    assert refuted.verdict == "refuted as written"
+    with pytest.raises(ValueError, match="`states_conditions`"):
+        passage_verdict(tests, states_conditions="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`verdicts`"):
+        least_favourable([])

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from .derived import overview_figures, row_labels
 from .figures import figure_svg
-from claimkit.evidence import VERDICT_RULES
+from claimkit.evidence import PASSAGE_RULE, VERDICT_RULES
 
 from claimkit.results.load import TEST_OUTCOMES, VERDICTS, validate_results
 
@@ -336,6 +336,7 @@ def _context(results: dict) -> dict:
         "families": families,
         "verdicts": list(VERDICTS),
         "verdict_rules": [{"verdict": v, "slug": _slug(v), "when": w} for v, w in VERDICT_WHEN],
+        "passage_rule": PASSAGE_RULE.replace("`", ""),
         "verdict_counts": verdict_counts,
         "test_counts": test_counts,
         "roles": ROLE_MEANINGS,

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from claimkit.budget import budget_report
 from claimkit.evidence import TEST_OUTCOMES, ClaimVerdict, TestEvidence, claim_verdict as _verdict
-from claimkit.evidence import json_safe
+from claimkit.evidence import json_safe, least_favourable, passage_verdict
 
 from claimkit.results.schema import CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, SCHEMA_VERSION
 
@@ -114,6 +114,16 @@ def claim_verdict(states: Iterable[TestState]) -> ClaimVerdict:
     return _verdict(s.evidence() for s in states)
 
 
+def source_verdicts(states: Iterable[TestState], sources: Iterable[Mapping[str, Any]]
+                    ) -> tuple[list[ClaimVerdict], ClaimVerdict]:
+    """The verdict of every quoted passage and the claim's, the least favourable of them
+    (:data:`claimkit.evidence.PASSAGE_RULE`)."""
+    evidence = [s.evidence() for s in states]
+    per = [passage_verdict(evidence, states_conditions=bool(src.get("states_conditions")))
+           for src in sources]
+    return per, (least_favourable(per) if per else _verdict(evidence))
+
+
 def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
@@ -162,8 +172,10 @@ def build_results(collector: Collector, catalogue: Mapping[str, Any], run: Mappi
         checks = [{**c, "test": s.nodeid} for s in states for c in s.checks]
         alphas += [float(c.get("alpha") or 0.0) for c in checks]
         entry = dict(info.to_json())
+        per_source, verdict = source_verdicts(states, entry["sources"])
+        for src, v in zip(entry["sources"], per_source):
+            src["verdict"] = v.verdict
         entry["source"] = entry["sources"][0] if entry["sources"] else None  # primary source
-        verdict = claim_verdict(states)
         entry.update(verdict=verdict.verdict, verdict_reasons=list(verdict.reasons),
                      verdict_matches=verdict.verdict == entry["expected_verdict"],
                      tests=[s.to_json() for s in states], checks=checks)

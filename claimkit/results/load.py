@@ -41,6 +41,7 @@ from claimkit.results.schema import SCHEMA_VERSION
 OPTIONAL: dict[str, dict[str, Any]] = {
     "results": {"unclaimed_tests": []},
     "claim": {"controls": "", "verdict_reasons": []},
+    "source": {"states_conditions": False, "verdict": None},
     "test": {"message": "", "seconds": None, "worker": None},
     "check": {
         "statistic": None,
@@ -234,9 +235,13 @@ class _Validator:
     def source(self, value: Any, path: str) -> dict:
         """One quoted source of a claim."""
         keys = ("file", "section", "language", "quote", "english")
-        out = self.obj(value, path, keys)
+        out = self.obj(value, path, keys, OPTIONAL["source"])
         for key in keys:
             out[key] = self.string(out[key], f"{path}.{key}")
+        out["states_conditions"] = self.boolean(out["states_conditions"],
+                                                f"{path}.states_conditions")
+        if out["verdict"] is not None:
+            out["verdict"] = self.choice(out["verdict"], f"{path}.verdict", VERDICTS)
         return out
 
     def test(self, value: Any, path: str) -> dict:
