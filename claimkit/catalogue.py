@@ -31,6 +31,8 @@ Layout::
     conditions = "..."   # the assumption the document leaves out; '' for 'supported'
     corrected = "..."    # the correct statement; '' for 'supported'
     controls = "..."     # the negative control, in plain words (optional)
+    supporting = true    # optional: the suite's own statement, which the quoted passage relies
+                         # on or implies but does not make (counted apart from the documents')
 
       [[claims.sources]]
       document = "notes"
@@ -87,7 +89,7 @@ _REPORT_KEYS = frozenset({"dir"})
 _DOCUMENT_KEYS = frozenset({"file", "language", "title"})
 _FAMILY_KEYS = frozenset({"title"})
 _CLAIM_REQUIRED = ("id", "title", "statement", "expected_verdict")
-_CLAIM_OPTIONAL = ("conditions", "corrected", "controls")
+_CLAIM_OPTIONAL = ("conditions", "corrected", "controls", "supporting")
 _CLAIM_KEYS = frozenset(_CLAIM_REQUIRED + _CLAIM_OPTIONAL + ("sources",))
 _SOURCE_REQUIRED = ("document", "anchor", "english")
 _SOURCE_OPTIONAL = ("section", "anchor_end", "states_conditions")
@@ -170,7 +172,11 @@ class ClaimInfo:
         The negative control(s) -- false variants the same procedure must reject -- in plain
         words; ``''`` when the catalogue names none.
     sources : tuple of SourceQuote
-        The passages stating the claim, in catalogue order.
+        The passages stating the claim (for a supporting claim: the passages that rely on
+        it), in catalogue order.
+    supporting : bool
+        Whether this is the suite's own statement that the documents rely on or imply but do
+        not make; such claims are reported and counted apart from the documents' claims.
     """
 
     id: str
@@ -183,6 +189,7 @@ class ClaimInfo:
     corrected: str
     controls: str
     sources: tuple[SourceQuote, ...]
+    supporting: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe dictionary in the layout of ``results.json`` (``reports/SCHEMA.md``).
@@ -191,7 +198,7 @@ class ClaimInfo:
         -------
         dict
             Keys id, title, family, family_title, sources (list of dicts), statement,
-            expected_verdict, conditions, corrected, controls.
+            expected_verdict, conditions, corrected, controls, supporting.
         """
         return {
             "id": self.id,
@@ -204,6 +211,7 @@ class ClaimInfo:
             "conditions": self.conditions,
             "corrected": self.corrected,
             "controls": self.controls,
+            "supporting": self.supporting,
         }
 
 
@@ -464,6 +472,9 @@ def load_catalogue(path: str | Path) -> Catalogue:
                 if not value:
                     raise CatalogueError(f"`{key}` of {cid} must not be empty when "
                                          f"`expected_verdict` is {verdict!r}")
+        supporting = raw.get("supporting", False)
+        if not isinstance(supporting, bool):
+            raise CatalogueError(f"`supporting` of {cid} must be true or false")
         sources_list = raw.get("sources")
         if not isinstance(sources_list, list) or not sources_list:
             raise CatalogueError(f"`sources` of {cid} must be a non-empty array of tables "
@@ -481,6 +492,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
             corrected=corrected,
             controls=_string(raw, "controls", cid, required=False),
             sources=sources,
+            supporting=supporting,
         )
     return Catalogue(path=path, claims=out, documents=documents, families=families,
                      report_dir=report_dir)

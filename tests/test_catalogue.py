@@ -245,7 +245,7 @@ def test_to_json_is_json_safe(catalogue):
     """ClaimInfo.to_json() gives the results.json layout and survives a JSON round trip."""
     doc = catalogue["CE-07"].to_json()
     assert list(doc) == ["id", "title", "family", "family_title", "sources", "statement",
-                         "expected_verdict", "conditions", "corrected", "controls"]
+                         "expected_verdict", "conditions", "corrected", "controls", "supporting"]
     assert list(doc["sources"][0]) == ["file", "section", "language", "quote", "english",
                                       "states_conditions"]
     everything = [info.to_json() for info in catalogue.values()]
@@ -556,4 +556,20 @@ def test_states_conditions_must_be_a_bool(tmp_path):
     """`states_conditions` is true or false, nothing else."""
     text = GOOD_CLAIM.replace('  english = "e"', '  english = "e"\n  states_conditions = "yes"')
     with pytest.raises(ValueError, match=r"`states_conditions` of sources\[0\] of CE-07"):
+        load_catalogue(write(tmp_path, text))
+
+
+def test_supporting_claims_quote_what_they_support(catalogue):
+    """A supporting claim quotes the passage that relies on it and expects a plain verdict;
+    the documents' own claims are the majority."""
+    supporting = [info for info in catalogue.values() if info.supporting]
+    assert supporting and len(supporting) < len(catalogue) / 2
+    for info in supporting:
+        assert info.sources and info.expected_verdict == "supported", info.id
+
+
+def test_supporting_must_be_a_bool(tmp_path):
+    """`supporting` is true or false, nothing else."""
+    text = GOOD_CLAIM.replace('title = "t"', 'title = "t"\nsupporting = 1')
+    with pytest.raises(ValueError, match=r"`supporting` of CE-07 must be true or false"):
         load_catalogue(write(tmp_path, text))

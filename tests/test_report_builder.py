@@ -606,3 +606,16 @@ def test_cli_write_failure_exits_1(tmp_path: Path, results: dict, capsys) -> Non
     blocker.write_text("x")
     assert main([str(src), "-o", str(blocker / "index.html")]) == 1
     assert capsys.readouterr().err.startswith(f"error: cannot write {blocker / 'index.html'}: ")
+
+
+def test_supporting_claims_are_counted_apart(results: dict) -> None:
+    """A supporting claim is left out of the headline counts and shown in its own part."""
+    doc = copy.deepcopy(results)
+    doc["claims"][0]["supporting"] = True
+    html = render(doc)
+    n_docs = len(doc["claims"]) - 1
+    assert f"<title>Claims report — {n_docs} claims," in html
+    assert "Verdicts of the documents&#39; " + str(n_docs) + " claims" in html \
+        or f"Verdicts of the documents' {n_docs} claims" in html
+    assert 'id="family-supporting"' in html and "Supporting claim:" in html
+    assert "1 <a href=\"#family-supporting\">supporting claim</a>" in html

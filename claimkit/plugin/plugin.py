@@ -320,11 +320,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     doc = json.loads(state.results_path.read_text(encoding="utf-8"))
     counts: dict[str, int] = {}
+    supporting: dict[str, int] = {}
     for claim in doc["claims"]:
-        counts[claim["verdict"]] = counts.get(claim["verdict"], 0) + 1
+        into = supporting if claim.get("supporting") else counts
+        into[claim["verdict"]] = into.get(claim["verdict"], 0) + 1
     tr = terminalreporter
     tr.section("claims")
     tr.write_line(", ".join(f"{v}: {n}" for v, n in counts.items()))
+    if supporting:
+        tr.write_line("supporting claims (counted apart): "
+                      + ", ".join(f"{v}: {n}" for v, n in supporting.items()))
     mismatched = [c["id"] for c in doc["claims"]
                   if not c["verdict_matches"] and c["verdict"] != "not run"]
     if mismatched:

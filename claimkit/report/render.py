@@ -300,7 +300,9 @@ def _context(results: dict) -> dict:
     claims = [_claim_view(c, i, run) for i, c in enumerate(results["claims"])]
     families: list[dict] = []
     by_family: dict[str, dict] = {}
-    for c in claims:
+    documents_claims = [c for c in claims if not c["supporting"]]
+    supporting = [c for c in claims if c["supporting"]]
+    for c in documents_claims:
         fam = by_family.get(c["family"])
         if fam is None:
             fam = {"code": c["family"], "title": c["family_title"], "anchor": "family-" + _slug(c["family"]),
@@ -308,11 +310,16 @@ def _context(results: dict) -> dict:
             by_family[c["family"]] = fam
             families.append(fam)
         fam["claims"].append(c)
+    if supporting:
+        families.append({"code": "Supporting", "anchor": "family-supporting", "claims": supporting,
+                         "title": "the suite's own statements that the documents rely on or "
+                                  "imply (not counted with the documents' claims)"})
     for fam in families:
         fam["verdict_counts"] = [{"verdict": v, "slug": _slug(v),
                                   "count": sum(c["verdict"] == v for c in fam["claims"])}
                                  for v in VERDICTS]
-    verdict_counts = [{"verdict": v, "slug": _slug(v), "count": sum(c["verdict"] == v for c in claims),
+    verdict_counts = [{"verdict": v, "slug": _slug(v),
+                       "count": sum(c["verdict"] == v for c in documents_claims),
                        "meaning": VERDICT_MEANINGS[v]}
                       for v in VERDICTS]
     test_keys = list(TEST_OUTCOMES) + sorted(k for k in run["tests"] if k not in TEST_OUTCOMES)
@@ -338,6 +345,11 @@ def _context(results: dict) -> dict:
         "verdict_rules": [{"verdict": v, "slug": _slug(v), "when": w} for v, w in VERDICT_WHEN],
         "passage_rule": PASSAGE_RULE.replace("`", ""),
         "verdict_counts": verdict_counts,
+        "n_document_claims": len(documents_claims),
+        "supporting_counts": [{"verdict": v, "slug": _slug(v),
+                               "count": sum(c["verdict"] == v for c in supporting)}
+                              for v in VERDICTS],
+        "n_supporting": len(supporting),
         "test_counts": test_counts,
         "roles": ROLE_MEANINGS,
         "failures": failures,

@@ -40,7 +40,7 @@ from claimkit.results.schema import SCHEMA_VERSION
 #: Keys that may be absent, with the value they default to.
 OPTIONAL: dict[str, dict[str, Any]] = {
     "results": {"unclaimed_tests": []},
-    "claim": {"controls": "", "verdict_reasons": []},
+    "claim": {"controls": "", "verdict_reasons": [], "supporting": False},
     "source": {"states_conditions": False, "verdict": None},
     "test": {"message": "", "seconds": None, "worker": None},
     "check": {
@@ -226,6 +226,7 @@ class _Validator:
         out["expected_verdict"] = self.choice(out["expected_verdict"], f"{path}.expected_verdict", VERDICTS)
         out["verdict"] = self.choice(out["verdict"], f"{path}.verdict", VERDICTS)
         out["verdict_matches"] = self.boolean(out["verdict_matches"], f"{path}.verdict_matches")
+        out["supporting"] = self.boolean(out["supporting"], f"{path}.supporting")
         out["verdict_reasons"] = self.array(out["verdict_reasons"], f"{path}.verdict_reasons",
                                             self.string)
         out["tests"] = self.array(out["tests"], f"{path}.tests", self.test)
