@@ -42,6 +42,9 @@ Layout::
       english = "..."          # faithful English rendering of the extracted quote
       states_conditions = true # optional: the passage itself states the claim's conditions
 
+Passages that cannot be checked are listed, with why, in ``[[unchecked]]`` tables
+(``document``, ``anchor``, optional ``anchor_end``, ``reason``); the report shows them.
+
 Every malformed entry raises :class:`CatalogueError` (a :class:`ValueError`) whose message
 names the offending field in backticks and the claim it belongs to.
 """
@@ -65,6 +68,7 @@ __all__ = [
     "Document",
     "MissingFileError",
     "SourceQuote",
+    "UncheckedPassage",
     "family_of",
     "load_catalogue",
 ]
@@ -84,7 +88,8 @@ _KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 #: A BCP 47 language tag's shape (language, optional script/region/variants).
 _LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
-_TOP_KEYS = frozenset({"report", "documents", "families", "claims"})
+_TOP_KEYS = frozenset({"report", "documents", "families", "claims", "unchecked"})
+_UNCHECKED_KEYS = frozenset({"document", "anchor", "anchor_end", "reason"})
 _REPORT_KEYS = frozenset({"dir"})
 _DOCUMENT_KEYS = frozenset({"file", "language", "title"})
 _FAMILY_KEYS = frozenset({"title"})
@@ -263,6 +268,30 @@ class Document:
     text: str = field(repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class UncheckedPassage:
+    """A passage of a document that cannot be checked (an ``[[unchecked]]`` table), with why.
+
+    Attributes
+    ----------
+    file, section, language, quote : str
+        As in :class:`SourceQuote`.
+    reason : str
+        Why it cannot be checked (e.g. its content survives only as a lost screenshot).
+    """
+
+    file: str
+    section: str
+    language: str
+    quote: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """JSON-safe dictionary with keys file, section, language, quote, reason."""
+        return {"file": self.file, "section": self.section, "language": self.language,
+                "quote": self.quote, "reason": self.reason}
+
+
 @dataclass(frozen=True)
 class Catalogue(Mapping[str, ClaimInfo]):
     """A validated catalogue: a read-only mapping of claim ID to :class:`ClaimInfo`, in
@@ -279,6 +308,8 @@ class Catalogue(Mapping[str, ClaimInfo]):
     report_dir : Path
         Where a run writes results.json and index.html (``[report] dir``, relative to the
         catalogue; default ``report/`` beside it).
+    unchecked : tuple of UncheckedPassage
+        Passages the documents hold that cannot be checked, and why (``[[unchecked]]``).
     """
 
     path: Path
@@ -286,6 +317,7 @@ class Catalogue(Mapping[str, ClaimInfo]):
     documents: Mapping[str, Document]
     families: Mapping[str, str]
     report_dir: Path
+    unchecked: tuple[UncheckedPassage, ...] = ()
 
     def __getitem__(self, key: str) -> ClaimInfo:
         return self.claims[key]
@@ -494,5 +526,22 @@ def load_catalogue(path: str | Path) -> Catalogue:
             sources=sources,
             supporting=supporting,
         )
+    unchecked_raw = doc.get("unchecked", [])
+    if not isinstance(unchecked_raw, list):
+        raise CatalogueError("`unchecked` must be an array of tables ([[unchecked]])")
+    unchecked = []
+    for k, raw in enumerate(unchecked_raw):
+        where = f"unchecked[{k}]"
+        if not isinstance(raw, dict):
+            raise CatalogueError(f"`{where}` must be a table")
+        _reject_unknown(raw, _UNCHECKED_KEYS, where)
+        reason = _string(raw, "reason", where)
+        src = _load_source({"document": raw.get("document"), "anchor": raw.get("anchor"),
+                            "english": reason,
+                            **({"anchor_end": raw["anchor_end"]} if "anchor_end" in raw else {})},
+                           k, "unchecked", documents)
+        unchecked.append(UncheckedPassage(file=src.file, section=src.section,
+                                          language=src.language, quote=src.quote,
+                                          reason=reason))
     return Catalogue(path=path, claims=out, documents=documents, families=families,
-                     report_dir=report_dir)
+                     report_dir=report_dir, unchecked=tuple(unchecked))

@@ -881,3 +881,55 @@ def test_torch_cross_entropy_loss_is_log_softmax_plus_nll(mc, k, dtype, reductio
               note="The true class's softmax probability underflows to 0, so 'softmax then "
                    "NLL' gives inf where CrossEntropyLoss (log_softmax + NLL) gives the loss "
                    f"≈ {spread:g}: the two readings agree only while no probability underflows.")
+
+
+# =============================================================================== CE-12
+
+@pytest.mark.claim("CE-12")
+@pytest.mark.parametrize("n", [10, 100])
+def test_minimising_cross_entropy_maximises_log_likelihood(mc, n):
+    """CE = −ℓ/n, so argmin CE = argmax ℓ = mean(y); 'maximising −ℓ' ends at the boundary."""
+    rng = mc.rng("labels", n=n)
+    n_vectors = 40
+    p_true = rng.uniform(0.05, 0.95, size=n_vectors)
+    ys = (rng.uniform(size=(n_vectors, n)) < p_true[:, None]).astype(float)
+    ys[:, 0], ys[:, 1] = 0.0, 1.0  # both labels present: mean(y) strictly inside (0, 1)
+    means = ys.mean(axis=1)
+
+    def ce(y):
+        return lambda p: float(losses.binary_cross_entropy(y, np.full(y.shape, p),
+                                                           reduction="mean"))
+
+    def loglik(y):
+        return lambda p: float(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+    grid = np.linspace(0.01, 0.99, 99)
+    lhs = np.array([[ce(y)(p) for p in grid] for y in ys])
+    rhs = np.array([[-loglik(y)(p) / n for p in grid] for y in ys])
+    # Both sides are means of n terms with one log each (ULPS each) and one division:
+    # |error| <= (2 n + 2 ULPS + 2) eps |value| (Higham 2002, §4.2), |value| <= log 100.
+    atol = (2 * n + 2 * ULPS + 2) * float(np.finfo(np.float64).eps) * float(np.max(np.abs(lhs)))
+    mc.record("corrected: CE(θ) = −ℓ(θ)/n at 99 values of θ",
+              decisions.exact_close(lhs, rhs, rtol=0.0, atol=atol, n_inputs=lhs.size),
+              role="corrected", params={"n_label_vectors": n_vectors})
+    arg_ce = np.array([_argmin(ce(y)) for y in ys])
+    arg_ll = np.array([_argmin(lambda p, y=y: -loglik(y)(p)) for y in ys])
+    arg_neg = np.array([_argmin(lambda p, y=y: loglik(y)(p)) for y in ys])  # maximises −ℓ
+    atol_arg = _minimiser_atol(n)
+    params = {"n_label_vectors": n_vectors, "bounds": [DELTA, 1 - DELTA]}
+    mc.record("corrected: minimising CE and maximising ℓ both give mean(y)",
+              decisions.exact_close(np.concatenate([arg_ce, arg_ll]),
+                                    np.concatenate([means, means]), rtol=0.0, atol=atol_arg,
+                                    n_inputs=2 * n_vectors),
+              role="corrected", params=params)
+    mc.record("as written: minimising CE is maximising −ℓ (the maximiser of −ℓ is mean(y))",
+              decisions.exact_close(arg_neg, means, rtol=0.0, atol=atol_arg,
+                                    n_inputs=n_vectors),
+              role="refuted", params=params,
+              note=f"maximisers of −ℓ found: {arg_neg.min():.3g} … {arg_neg.max():.3g} (the "
+                   f"ends of [δ, 1 − δ], δ = {DELTA:g}): −ℓ is convex, so it has no interior "
+                   "maximum. A slip of wording: CE is −ℓ/n, and minimising it maximises ℓ.")
+    mc.record("control: the minimiser of CE is mean(y) + 10⁻³",
+              decisions.exact_close(arg_ce, means + 1e-3, rtol=0.0, atol=atol_arg,
+                                    n_inputs=n_vectors),
+              role="control", params=params)

@@ -1,4 +1,4 @@
-"""LIK — likelihood and log-likelihood (LIK-01..04).
+"""LIK — likelihood and log-likelihood (LIK-01..06).
 
 Exact identities are checked with tolerances derived from machine epsilon (float64 unless the
 parameter says otherwise): a sum of ``n`` terms carries a rounding error of at most about
@@ -370,3 +370,85 @@ def test_likelihood_is_not_a_density_in_theta(mc):
                   np.float64, ops=16)))
     mc.record("control: L(p) integrates to 1 over p (is a density in θ)",
               decisions.exact_close(value, 1.0, rtol=0.0, atol=tol), role="control")
+
+
+# ----------------------------------------------------------------------------------------------
+# LIK-05: the likelihood is the probability of the observed labels, not a joint probability of
+# two distributions
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.claim("LIK-05")
+@pytest.mark.parametrize("k", [2, 5])
+def test_likelihood_is_exp_of_minus_n_cross_entropy(mc, k):
+    """∏ Q(yᵢ|xᵢ) = exp(−n·H(P̂, Q)); the 'joint probability of the two distributions' is not."""
+    rng = mc.rng("labels", k=k)
+    n, trials = 20, 200
+    logits = rng.normal(size=(trials, n, k))
+    q = special.softmax(logits, axis=-1)
+    y = rng.integers(0, k, size=(trials, n))
+    onehot = np.eye(k)[y]
+    like = np.prod(np.take_along_axis(q, y[..., None], axis=-1)[..., 0], axis=1)
+    # H(P̂, Q): the document's cross-entropy −Σ_k P̂ log Q, averaged over the n examples.
+    h = -np.sum(onehot * np.log(q), axis=(1, 2)) / n
+    # n products (n eps) against n·k logs of ULPS each, a sum of n·k terms and one exp (n H
+    # <= n max|log q| terms): relative error <= (n + ULPS n k + n k + 2) eps of the product.
+    rtol = (n + (ULPS + 1) * n * k + 2) * EPS64 * float(np.max(-np.log(q)) + 1)
+    mc.record("corrected: L(θ) = ∏ Q(yᵢ|xᵢ) equals exp(−n·H(P̂, Q)) (H: mean cross-entropy "
+              "with the one-hot labels)",
+              decisions.exact_close(like, np.exp(-n * h), rtol=rtol, n_inputs=trials),
+              role="corrected", params={"n": n, "trials": trials})
+    # The literal reading: the probability that a label drawn from the true label distribution
+    # (the sample's class frequencies) and one drawn from the model's prediction coincide,
+    # jointly over the examples.
+    freq = onehot.mean(axis=1, keepdims=True)
+    joint = np.prod(np.sum(freq * q, axis=-1), axis=1)
+    mc.record("as written: the 'joint probability of the predicted and the true label "
+              "distributions', ∏ᵢ Σ_y P̂(y) Q(y|xᵢ), is the likelihood",
+              decisions.exact_close(joint, like, rtol=rtol, n_inputs=trials), role="refuted",
+              params={"n": n, "trials": trials},
+              note=f"Median ratio joint/L = {float(np.median(joint / like)):.3g}: the joint "
+                   "probability of two distributions mixes in every class the model could "
+                   "have predicted; the likelihood is the probability of the observed labels.")
+    mc.record("control: L(θ) equals exp(−H(P̂, Q)) (the exponent without n)",
+              decisions.exact_close(like, np.exp(-h), rtol=rtol, n_inputs=trials),
+              role="control", params={"n": n, "trials": trials})
+
+
+# ----------------------------------------------------------------------------------------------
+# LIK-06: L(θ) = P(D|θ) is a probability only for discrete data
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.claim("LIK-06")
+def test_likelihood_is_a_probability_only_for_discrete_data(mc):
+    """Bernoulli: L = P(D exactly) <= 1. Normal with σ = 0.1: L > 1 and P(D exactly) = 0."""
+    rng = mc.rng("samples")
+    trials, n = 200, 10
+    theta = rng.uniform(0.05, 0.95, size=trials)
+    x = (rng.uniform(size=(trials, n)) < theta[:, None]).astype(int)
+    like = np.prod(theta[:, None] ** x * (1 - theta[:, None]) ** (1 - x), axis=1)
+    pmf = np.prod(stats.bernoulli.pmf(x, theta[:, None]), axis=1)
+    # Ours is exact per factor (θ or 1 − θ); scipy's pmf goes through exp(log ...), a few ulp
+    # per factor (<= 6 assumed); n products each way: <= (6 + 2) n eps relative.
+    mc.record("Bernoulli: L(θ) is the probability of observing exactly D "
+              "(scipy.stats.bernoulli.pmf)",
+              decisions.exact_close(like, pmf, rtol=8 * n * EPS64, n_inputs=trials))
+    mc.record("Bernoulli: L(θ) <= 1, as a probability must be",
+              decisions.exact_close(np.minimum(like, 1.0), like, rtol=0.0, n_inputs=trials))
+    mc.record("control: the Bernoulli likelihood exceeds 1",
+              decisions.exact_close(np.maximum(like, 1.0), like, rtol=0.0, n_inputs=trials),
+              role="control")
+    sigma = 0.1
+    mu = rng.normal(size=trials)
+    z = mu[:, None] + sigma * rng.normal(size=(trials, n))
+    dens = np.prod(stats.norm.pdf(z, mu[:, None], sigma), axis=1)
+    mc.record("normal, σ = 0.1: L(θ) <= 1, as a probability must be",
+              decisions.exact_close(np.minimum(dens, 1.0), dens, rtol=0.0, n_inputs=trials),
+              role="condition", params={"sigma": sigma},
+              note=f"Smallest L over the samples: {dens.min():.3g} (the density φ/σ is up to "
+                   f"{1 / (sigma * math.sqrt(2 * math.pi)):.2f} per observation).")
+    exactly = np.prod(stats.norm.cdf(z, mu[:, None], sigma) - stats.norm.cdf(z, mu[:, None],
+                                                                             sigma), axis=1)
+    mc.record("normal: the probability of observing exactly D equals L(θ)",
+              decisions.exact_close(exactly, dens, rtol=0.0, n_inputs=trials),
+              role="condition", params={"sigma": sigma},
+              note="P(X = x) = F(x) − F(x) = 0 for every continuous law; L is a density.")

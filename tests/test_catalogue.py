@@ -573,3 +573,24 @@ def test_supporting_must_be_a_bool(tmp_path):
     text = GOOD_CLAIM.replace('title = "t"', 'title = "t"\nsupporting = 1')
     with pytest.raises(ValueError, match=r"`supporting` of CE-07 must be true or false"):
         load_catalogue(write(tmp_path, text))
+
+
+def test_unchecked_passages_say_why(catalogue):
+    """Passages listed as unchecked are quoted verbatim from a declared document, with a
+    reason; 001's lost screenshots are among them."""
+    assert catalogue.unchecked
+    for u in catalogue.unchecked:
+        assert u.reason.strip() and u.quote in source_text(u.file)
+    assert {u.file[:3] for u in catalogue.unchecked} == {"001"}
+    assert all("<img" in u.quote for u in catalogue.unchecked)
+
+
+def test_unchecked_entries_are_validated(tmp_path):
+    """An [[unchecked]] table needs a declared document, an anchor found in it and a reason."""
+    text = GOOD_CLAIM + '\n[[unchecked]]\ndocument = "ce-notes"\nanchor = "交叉熵"\n'
+    with pytest.raises(ValueError, match=r"`reason` is missing in unchecked\[0\]"):
+        load_catalogue(write(tmp_path, text))
+    text = GOOD_CLAIM + ('\n[[unchecked]]\ndocument = "ce-notes"\nanchor = "並不存在"\n'
+                         'reason = "r"\n')
+    with pytest.raises(ValueError, match=r"`anchor` '並不存在' of unchecked not found"):
+        load_catalogue(write(tmp_path, text))

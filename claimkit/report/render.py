@@ -354,6 +354,7 @@ def _context(results: dict) -> dict:
         "roles": ROLE_MEANINGS,
         "failures": failures,
         "unclaimed": [_test_view(t, run) for t in results["unclaimed_tests"]],
+        "unchecked_passages": results["unchecked_passages"],
         "n_checks": sum(len(c["checks"]) for c in claims),
         "n_figures": sum(len(c["figures"]) for c in claims),
         "calibration": _calibration_block(results),

@@ -191,6 +191,8 @@ def build_results(collector: Collector, catalogue: Mapping[str, Any], run: Mappi
                          "stochastic_checks": budget.stochastic_checks,
                          "spent": budget.spent, "within": budget.within},
                "tests": counts}
+    unchecked = [u.to_json() for u in getattr(catalogue, "unchecked", ())]
     return json_safe({"schema_version": SCHEMA_VERSION, "run": run_doc, "claims": claims,
+                      "unchecked_passages": unchecked,
                       "unclaimed_tests": [s.to_json() for s in sorted(unknown,
                                                                        key=lambda s: s.nodeid)]})

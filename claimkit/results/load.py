@@ -39,7 +39,7 @@ from claimkit.results.schema import SCHEMA_VERSION
 
 #: Keys that may be absent, with the value they default to.
 OPTIONAL: dict[str, dict[str, Any]] = {
-    "results": {"unclaimed_tests": []},
+    "results": {"unclaimed_tests": [], "unchecked_passages": []},
     "claim": {"controls": "", "verdict_reasons": [], "supporting": False},
     "source": {"states_conditions": False, "verdict": None},
     "test": {"message": "", "seconds": None, "worker": None},
@@ -171,6 +171,8 @@ class _Validator:
         out["run"] = self.run(out["run"], "run")
         out["claims"] = self.array(out["claims"], "claims", self.claim)
         out["unclaimed_tests"] = self.array(out["unclaimed_tests"], "unclaimed_tests", self.test)
+        out["unchecked_passages"] = self.array(out["unchecked_passages"], "unchecked_passages",
+                                               self.unchecked)
         seen: dict[str, int] = {}
         for i, claim in enumerate(out["claims"]):
             if claim["id"] in seen:
@@ -243,6 +245,14 @@ class _Validator:
                                                 f"{path}.states_conditions")
         if out["verdict"] is not None:
             out["verdict"] = self.choice(out["verdict"], f"{path}.verdict", VERDICTS)
+        return out
+
+    def unchecked(self, value: Any, path: str) -> dict:
+        """One passage that cannot be checked, with the reason."""
+        keys = ("file", "section", "language", "quote", "reason")
+        out = self.obj(value, path, keys)
+        for key in keys:
+            out[key] = self.string(out[key], f"{path}.{key}")
         return out
 
     def test(self, value: Any, path: str) -> dict:
