@@ -11,7 +11,6 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-import pytest
 
 import claimkit
 
