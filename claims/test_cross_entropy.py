@@ -883,6 +883,39 @@ def test_torch_cross_entropy_loss_is_log_softmax_plus_nll(mc, k, dtype, reductio
                    f"≈ {spread:g}: the two readings agree only while no probability underflows.")
 
 
+# =========================================================== CE-02: torch's binary losses
+
+@pytest.mark.claim("CE-02")
+def test_torch_binary_losses_are_the_bernoulli_nll(mc):
+    """nn.BCELoss(ŷ) and nn.BCEWithLogitsLoss(z) are the Bernoulli NLL; BCELoss clamps each log
+    at −100, so at a confidently wrong ŷ it reports 100, not the NLL."""
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
+    rng = mc.rng("torch-binary")
+    n = 2000
+    z = rng.normal(scale=4.0, size=n)
+    y = rng.integers(0, 2, size=n).astype(float)
+    yhat = 1.0 / (1.0 + np.exp(-z))
+    ours = losses.bernoulli_nll(y, yhat).mean()
+    tz, ty, tp = torch.from_numpy(z), torch.from_numpy(y), torch.from_numpy(yhat)
+    # Means of n terms, each a log/log1p (ULPS) plus a few roundings, on both sides.
+    rtol = _rtol("float64", 2 * (ULPS + 4) + n, max(1.0, float(np.max(np.abs(z)))))
+    mc.record("torch nn.BCELoss(ŷ) (mean) equals the Bernoulli NLL",
+              decisions.exact_close(float(torch.nn.BCELoss()(tp, ty)), ours, rtol=rtol))
+    mc.record("torch nn.BCEWithLogitsLoss(z) (mean) equals the Bernoulli NLL at ŷ = σ(z)",
+              decisions.exact_close(float(torch.nn.BCEWithLogitsLoss()(tz, ty)), ours,
+                                    rtol=rtol))
+    # Confidently wrong: y = 1 with ŷ = 1e-60, NLL = 60 log 10 ≈ 138.2 > 100.
+    p_small = torch.tensor([1e-60], dtype=torch.float64)
+    clamped = float(torch.nn.BCELoss()(p_small, torch.tensor([1.0], dtype=torch.float64)))
+    nll = float(losses.bernoulli_nll(np.array([1.0]), np.array([1e-60]))[0])
+    mc.record("torch nn.BCELoss clamps each log term at −100: at y = 1, ŷ = 1e-60 it gives 100",
+              decisions.exact_close(clamped, 100.0, rtol=0.0),
+              note=f"The Bernoulli NLL there is {nll:.4g}; nn.BCEWithLogitsLoss on the logit "
+                   "does not clamp.")
+    mc.record("control: torch nn.BCELoss at y = 1, ŷ = 1e-60 equals the Bernoulli NLL",
+              decisions.exact_close(clamped, nll, rtol=_rtol("float64", 8)), role="control")
+
+
 # =============================================================================== CE-12
 
 @pytest.mark.claim("CE-12")

@@ -439,3 +439,57 @@ def test_exp_minus_loss_normalises_independently_of_prediction(mc):
                    "log-likelihood of any model with a prediction-free normaliser.")
     mc.record("control: exp(−(y − f)²) is already normalised (∫ = 1)",
               decisions.exact_close(z_sq, 1.0, rtol=QUAD_RTOL), role="control", params=grid)
+
+
+# ------------------------------------------------------------------ torch conventions (REG-01/03)
+
+TORCH_REASON = "torch is not installed (the README's install brings it: pip install -e '.[torch]')"
+
+
+def _torch_inputs(mc, label: str):
+    """Random (y, f) in float64 for the torch convention checks, and torch itself."""
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
+    rng = mc.rng(label)
+    n = 500
+    f = rng.normal(size=n)
+    y = f + rng.normal(scale=1.5, size=n)
+    return torch, torch.from_numpy(y), torch.from_numpy(f), y, f
+
+
+@pytest.mark.claim("REG-01")
+def test_torch_gaussian_nll_loss_drops_the_constant_by_default(mc):
+    """nn.GaussianNLLLoss is ½[log σ² + (y − f)²/σ²] per observation: the '+ const' ½log 2π is
+    dropped unless full=True."""
+    torch, ty, tf, y, f = _torch_inputs(mc, "torch-gaussian")
+    var = 2.25
+    tvar = torch.full_like(tf, var)
+    ours = losses.gaussian_nll(y, f, math.sqrt(var), reduction="mean")
+    rtol = (OPS_PER_TERM + len(y)) * 2 * float(np.finfo(np.float64).eps)
+    default = float(torch.nn.GaussianNLLLoss()(tf, ty, tvar))
+    full = float(torch.nn.GaussianNLLLoss(full=True)(tf, ty, tvar))
+    half_log_2pi = 0.5 * math.log(2 * math.pi)
+    mc.record("torch nn.GaussianNLLLoss(full=True) (mean) is the Gaussian NLL per observation",
+              decisions.exact_close(full, ours, rtol=rtol))
+    mc.record("torch nn.GaussianNLLLoss() (full=False, the default) is the Gaussian NLL minus "
+              "the constant ½·log 2π",
+              decisions.exact_close(default, ours - half_log_2pi, rtol=rtol),
+              note="The constant does not move the minimiser: REG-01's '+ const'.")
+    mc.record("control: torch nn.GaussianNLLLoss() (default) equals the full Gaussian NLL",
+              decisions.exact_close(default, ours, rtol=rtol), role="control")
+
+
+@pytest.mark.claim("REG-03")
+def test_torch_l1_loss_is_the_laplace_nll_without_its_constant(mc):
+    """nn.L1Loss (mean) is MAE; the Laplace NLL at b = 1 is MAE + log 2 per observation."""
+    torch, ty, tf, y, f = _torch_inputs(mc, "torch-l1")
+    l1 = float(torch.nn.L1Loss()(tf, ty))
+    laplace = losses.laplace_nll(y, f, 1.0, reduction="mean")
+    rtol = (OPS_PER_TERM + len(y)) * 2 * float(np.finfo(np.float64).eps)
+    mc.record("torch nn.L1Loss (mean) equals MAE",
+              decisions.exact_close(l1, losses.mae(y, f), rtol=rtol))
+    mc.record("torch nn.L1Loss (mean) + log 2 equals the Laplace NLL per observation at b = 1",
+              decisions.exact_close(l1 + math.log(2), laplace, rtol=rtol),
+              note="nn.L1Loss carries no constant and no scale b: the Laplace NLL is "
+                   "|y − f|/b + log 2b.")
+    mc.record("control: torch nn.L1Loss (mean) equals the Laplace NLL itself",
+              decisions.exact_close(l1, laplace, rtol=rtol), role="control")
