@@ -867,3 +867,70 @@ def test_laplace_prior_map_traces_the_lasso_path(mc):
     mc.record("control: MAP(b) = lasso(λ = σ²/b) across the same scales",
               decisions.exact_close(maps, wrong, rtol=0.0, atol=cert, n_inputs=len(lams)),
               role="control")
+
+
+# ----------------------------------------------------------------------------------------------
+# MAP-02/03 against scikit-learn, whose penalty conventions differ from RSS + λ·penalty
+# ----------------------------------------------------------------------------------------------
+
+def _ridge_residual(coef: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float) -> float:
+    """Gradient norm of RSS + λ‖w‖² at ``coef`` (0 exactly at the ridge solution)."""
+    return float(np.linalg.norm(-2.0 * X.T @ (y - X @ coef) + 2.0 * lam * coef))
+
+
+@pytest.mark.claim("MAP-02")
+def test_sklearn_ridge_alpha_is_lambda(mc):
+    """sklearn Ridge(alpha) minimises ‖y − Xw‖² + alpha‖w‖²: alpha = λ = σ²/τ²."""
+    from sklearn.linear_model import Ridge
+
+    rng = mc.rng("design")
+    n, p = 120, 6
+    X = _correlated_design(rng, n, p)
+    y = X @ rng.normal(size=p) + MAP02_SIGMA * rng.normal(size=n)
+    lam = posteriors.gaussian_prior_ridge_lambda(MAP02_SIGMA, MAP02_TAU)
+    own = penalised.ridge(X, y, lam).coef
+    sk = Ridge(alpha=lam, fit_intercept=False, solver="cholesky").fit(X, y).coef_
+    wrong = Ridge(alpha=lam / n, fit_intercept=False, solver="cholesky").fit(X, y).coef_
+    # Certificate: RSS + λ‖w‖² is μ-strongly convex, μ = 2(λ_min(X'X) + λ); a point whose
+    # gradient has norm r is within r/μ of the optimum.
+    mu = 2.0 * (float(np.linalg.eigvalsh(X.T @ X)[0]) + lam)
+    atol = (_ridge_residual(own, X, y, lam) + _ridge_residual(sk, X, y, lam)) / mu
+    mc.record("sklearn Ridge(alpha = λ) equals ridge(λ = σ²/τ²), the Gaussian-prior MAP",
+              decisions.exact_close(sk, own, rtol=0.0, atol=max(atol, 1e-300)),
+              params={"n": n, "p": p, "lam": lam},
+              note="scikit-learn's Ridge minimises ‖y − Xw‖² + alpha‖w‖², the same scaling as "
+                   "RSS + λ‖w‖²; atol from the two gradient norms over the strong convexity.")
+    mc.record("control: sklearn Ridge(alpha = λ/n) equals the Gaussian-prior MAP",
+              decisions.exact_close(wrong, own, rtol=0.0, atol=max(atol, 1e-300)),
+              role="control", params={"n": n, "p": p, "lam": lam})
+
+
+@pytest.mark.claim("MAP-03")
+def test_sklearn_lasso_alpha_is_lambda_over_2n(mc):
+    """sklearn Lasso(alpha) minimises ‖y − Xw‖²/(2n) + alpha‖w‖₁: alpha = λ/(2n), λ = 2σ²/b."""
+    from sklearn.linear_model import Lasso
+
+    rng = mc.rng("design")
+    n, p = 150, 8
+    X = _correlated_design(rng, n, p)
+    w_true = np.where(rng.random(p) < 0.5, 0.0, rng.uniform(0.5, 2.0, p))
+    y = X @ w_true + MAP03_SIGMA * rng.normal(size=n)
+    lam = posteriors.laplace_prior_lasso_lambda(MAP03_SIGMA, MAP03_B)
+    own = penalised.lasso(X[None], y[None], lam)
+    sk = Lasso(alpha=lam / (2 * n), fit_intercept=False, tol=1e-14, max_iter=1_000_000
+               ).fit(X, y).coef_
+    wrong = Lasso(alpha=lam / n, fit_intercept=False, tol=1e-14, max_iter=1_000_000
+                  ).fit(X, y).coef_
+    mu = _strong_convexity(X)
+    r_own = float(penalised.lasso_kkt_residual(own.coef, X[None], y[None], lam)[0])
+    r_sk = float(penalised.lasso_kkt_residual(sk[None], X[None], y[None], lam)[0])
+    atol = (r_own + r_sk) / mu
+    mc.record("sklearn Lasso(alpha = λ/(2n)) equals lasso(λ = 2σ²/b), the Laplace-prior MAP",
+              decisions.exact_close(sk, own.coef[0], rtol=0.0, atol=max(atol, 1e-300)),
+              params={"n": n, "p": p, "lam": lam, "sk_alpha": lam / (2 * n)},
+              note="scikit-learn's Lasso minimises ‖y − Xw‖²/(2n) + alpha‖w‖₁; multiplying by "
+                   "2n gives RSS + 2n·alpha‖w‖₁, so alpha = λ/(2n). atol from the two KKT "
+                   "residuals over the strong convexity.")
+    mc.record("control: sklearn Lasso(alpha = λ/n) equals the Laplace-prior MAP",
+              decisions.exact_close(wrong, own.coef[0], rtol=0.0, atol=max(atol, 1e-300)),
+              role="control", params={"n": n, "p": p, "lam": lam})
