@@ -623,6 +623,42 @@ def test_epsilon_caps_the_loss_and_vanishes_in_float32(mc, dtype):
                        f"{bool(np.float32(1) + np.float32(EPS_GUARD) == np.float32(1))}")
 
 
+@pytest.mark.claim("CE-06")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_epsilon_keeps_the_one_hot_sum_finite_when_a_wrong_class_is_zero(mc, dtype):
+    """The real work of ε: a *wrong* class with ŷ = 0 makes the one-hot sum −Σ y log ŷ hit
+    0·log 0 = 0·(−inf) = NaN; with ε the sum is finite and equals the true-class NLL."""
+    rng = mc.rng("wrong class zero", dtype=dtype)
+    n = 500
+    w = rng.uniform(0.05, 0.95, size=n)
+    q = np.stack([w, np.zeros(n), 1.0 - w], axis=-1).astype(dtype)  # class 1 predicted 0
+    onehot = np.zeros_like(q)
+    onehot[:, 0] = 1  # the true class is 0, predicted with ŷ ∈ [0.05, 0.95]
+    y = np.zeros(n, dtype=int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        naive = -np.sum(onehot * np.log(q), axis=-1)
+    nll = losses.categorical_nll(y, q)
+    mc.record("without ε, −Σ_k y_k log ŷ_k (the document's one-hot sum) equals the NLL when a "
+              "wrong class has ŷ = 0",
+              decisions.exact_close(naive, nll, rtol=_rtol(dtype, ULPS + 3), n_inputs=n,
+                                    nonfinite="evidence"),
+              role="condition", params={"n_inputs": n},
+              note=f"{int(np.count_nonzero(np.isnan(naive)))} of {n} sums are NaN: "
+                   "0·log 0 = 0·(−inf) is NaN in IEEE arithmetic, although the term's limit "
+                   "is 0.")
+    with_eps = losses.epsilon_cross_entropy(onehot, q, EPS_GUARD)
+    # The true-class term −log(ŷ + ε) differs from −log ŷ by log(1 + ε/ŷ) < ε/ŷ <= 2e-14
+    # (ŷ >= 0.05), an absolute bound; the wrong classes contribute 0·log(ε) = 0 exactly.
+    mc.record("with ε the one-hot sum is finite and equals the NLL (to ε/ŷ)",
+              decisions.exact_close(with_eps, nll, rtol=_rtol(dtype, ULPS + 3),
+                                    atol=float(EPS_GUARD / 0.05), n_inputs=n),
+              params={"n_inputs": n})
+    mc.record("control: with ε the one-hot sum equals −log ε (the cap) at these predictions",
+              decisions.exact_close(with_eps, np.full(n, -math.log(EPS_GUARD)),
+                                    rtol=_rtol(dtype, ULPS), n_inputs=n),
+              role="control", params={"n_inputs": n})
+
+
 # =============================================================================== CE-07
 
 #: Bounds of the constant prediction: the open interval (0, 1) up to DELTA.
