@@ -134,7 +134,8 @@ def _version(dist: str) -> str | None:
 def versions() -> dict[str, str | None]:
     """Versions of Python and the libraries whose behaviour the claims check."""
     out: dict[str, str | None] = {"python": platform.python_version()}
-    for dist in ("numpy", "scipy", "statsmodels", "pytest", "matplotlib", "torch"):
+    for dist in ("numpy", "scipy", "statsmodels", "pytest", "matplotlib", "torch",
+                 "scikit-learn", "hmmlearn"):
         out[dist] = _version(dist)
     return out
 
