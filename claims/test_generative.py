@@ -258,10 +258,9 @@ def _record_rates(mc, runs: list[RateRun]) -> None:
 def test_em_ascent_and_rate(mc):
     """EM ascends at every step and the RMSE of every parameter falls like n^(-1/2); a wrong
     estimator's does not."""
-    runs = []
-    for n in N_GRID:
-        res = mc.simulate("recovery", _recovery_kernel(n), BASE_REPS, min_reps=MIN_REPS, n=n)
-        runs.append(RateRun(n=n, stats=res.stats, seed=res.seed, seconds=res.seconds))
+    sweep = mc.sweep("recovery", N_GRID, _recovery_kernel, BASE_REPS, min_reps=MIN_REPS)
+    runs = [RateRun(n=n, stats=res.stats, seed=res.seed, seconds=res.seconds)
+            for n, res in sweep]
     _record_ascent(mc, runs)
     _record_rates(mc, runs)
 

@@ -487,8 +487,8 @@ def test_map_minus_mle_is_order_one_over_n(mc):
     """Monte Carlo: the slope of log E‖θ̂_MAP − θ̂_MLE‖ on log n is −1 (not −1/2)."""
     lam = posteriors.gaussian_prior_ridge_lambda(MAP04_SIGMA, MAP04_TAU)
     ns = np.array(MAP04_N_GRID, dtype=float)
-    runs = [mc.simulate("distance", _map_mle_distance(n), 2_000, min_reps=MAP04_MIN_REPS, n=n)
-            for n in MAP04_N_GRID]
+    runs = mc.sweep("distance", MAP04_N_GRID, _map_mle_distance, 2_000,
+                    min_reps=MAP04_MIN_REPS).runs
     est = [mcse.mean(r.stats) for r in runs]
     mean = np.array([e.value for e in est])
     se_log = np.array([e.mcse for e in est]) / mean          # delta method: SE of log mean
