@@ -102,7 +102,9 @@ def _check_page(doc: dict, page: str) -> PageStructure:
     assert not set(parsed.tags) & {"img", "iframe", "object", "embed", "link", "base", "form"}
     assert parsed.handlers == []
     assert all(u.startswith("#") for u in parsed.urls), parsed.urls
-    assert parsed.claims == [f"claim-{c['id']}" for c in doc["claims"]]
+    # The documents' claims in catalogue order, then the supporting claims in their own part.
+    ordered = sorted(doc["claims"], key=lambda c: bool(c.get("supporting")))
+    assert parsed.claims == [f"claim-{c['id']}" for c in ordered]
     assert parsed.states == _states(doc)
     return parsed
 
