@@ -681,6 +681,16 @@ def _minimiser_atol(n: int) -> float:
                                       xatol=XATOL, sides=1)
 
 
+def _label_vectors(rng: np.random.Generator, n: int, n_vectors: int = 40
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``n_vectors`` Bernoulli label vectors of length ``n`` (each its own p in [0.05, 0.95])
+    holding both labels, so that mean(y) lies strictly inside (0, 1); and their means."""
+    p_true = rng.uniform(0.05, 0.95, size=n_vectors)
+    ys = (rng.uniform(size=(n_vectors, n)) < p_true[:, None]).astype(float)
+    ys[:, 0], ys[:, 1] = 0.0, 1.0
+    return ys, ys.mean(axis=1)
+
+
 def _argmin(f) -> float:
     res = optimize.minimize_scalar(f, bounds=(DELTA, 1 - DELTA), method="bounded",
                                    options={"xatol": XATOL, "maxiter": 2000})
@@ -692,11 +702,8 @@ def _argmin(f) -> float:
 def test_truncated_binary_loss_is_not_minimised_by_the_mle(mc, n):
     """−Σ y log ŷ is minimised at ŷ → 1 (refuted); the full BCE at mean(y); one-hot sum = BCE."""
     rng = mc.rng("labels", n=n)
-    n_vectors = 40
-    p_true = rng.uniform(0.05, 0.95, size=n_vectors)
-    ys = (rng.uniform(size=(n_vectors, n)) < p_true[:, None]).astype(float)
-    ys[:, 0], ys[:, 1] = 0.0, 1.0  # both labels present: mean(y) strictly inside (0, 1)
-    means = ys.mean(axis=1)
+    ys, means = _label_vectors(rng, n)
+    n_vectors = len(ys)
 
     def truncated(y):  # the document's formula −Σᵢ yᵢ log ŷ at a constant ŷ
         return lambda p: float(-np.sum(y * np.log(p)))
@@ -959,11 +966,8 @@ def test_torch_binary_losses_are_the_bernoulli_nll(mc):
 def test_minimising_cross_entropy_maximises_log_likelihood(mc, n):
     """CE = −ℓ/n, so argmin CE = argmax ℓ = mean(y); 'maximising −ℓ' ends at the boundary."""
     rng = mc.rng("labels", n=n)
-    n_vectors = 40
-    p_true = rng.uniform(0.05, 0.95, size=n_vectors)
-    ys = (rng.uniform(size=(n_vectors, n)) < p_true[:, None]).astype(float)
-    ys[:, 0], ys[:, 1] = 0.0, 1.0  # both labels present: mean(y) strictly inside (0, 1)
-    means = ys.mean(axis=1)
+    ys, means = _label_vectors(rng, n)
+    n_vectors = len(ys)
 
     def ce(y):
         return lambda p: float(losses.binary_cross_entropy(y, np.full(y.shape, p),
