@@ -296,11 +296,6 @@ def _log_mdae(errors: np.ndarray) -> tuple[float, float]:
     return math.log(med), se / med
 
 
-def _cp(k: int, r: int, alpha: float) -> tuple[float, float]:
-    """Clopper-Pearson interval with each end a one-sided 1 − α bound (as the rule uses)."""
-    return clopper_pearson(k, r, level=1 - 2 * alpha)
-
-
 def _ecdf_figure(z: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray],
                  ppf: Callable[[np.ndarray], np.ndarray], eps: float, title: str, xlabel: str,
                  ref_label: str) -> dict:
@@ -713,7 +708,8 @@ def test_mle_is_asymptotically_normal(mc, name):
         for n in N_GRID:
             est, se = runs[n].stats[:, 0, j], runs[n].stats[:, 1, j]
             covered[n] = int(np.count_nonzero(np.abs(est - theta[j]) <= Z_WALD * se))
-        cps = [_cp(covered[n], runs[n].n_reps, mc.alpha) for n in N_GRID]
+        cps = [clopper_pearson(covered[n], runs[n].n_reps, level=1 - 2 * mc.alpha)
+               for n in N_GRID]  # each end a one-sided 1 − α bound, as the rule uses
         cover = [covered[n] / runs[n].n_reps for n in N_GRID]
         for n in N_GRID:
             figure = None
