@@ -724,6 +724,75 @@ def test_weight_decay_optimisers_torch(mc, kind):
                   {k: r[1] for k, r in runs.items()}, {k: r[2] for k, r in runs.items()})
 
 
+#: Steps of the per-step torch comparison (exact: each step is a few float64 operations per
+#: coordinate on both sides, so the iterates agree to a small multiple of eps per step).
+STEP_CHECK_STEPS: int = 20
+
+
+def _torch_steps(torch, problem: optimisers.ConvexProblem, cls, l2: float, **kwargs
+                 ) -> np.ndarray:
+    """``STEP_CHECK_STEPS`` steps of ``cls(**kwargs)`` on the mean loss plus ``(l2/2)‖w‖²``,
+    from the same start; returns the iterates (steps + 1, p)."""
+    X, y = torch.tensor(problem.X), torch.tensor(problem.y)
+    w = torch.full((problem.X.shape[1],), 0.1, dtype=torch.float64, requires_grad=True)
+    opt = cls([w], **kwargs)
+    out = [w.detach().numpy().copy()]
+    for _ in range(STEP_CHECK_STEPS):
+        opt.zero_grad()
+        z = X @ w
+        if problem.kind == "least-squares":
+            loss = 0.5 * torch.mean((z - y) ** 2)
+        else:
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
+        (loss + 0.5 * l2 * torch.sum(w * w)).backward()
+        opt.step()
+        out.append(w.detach().numpy().copy())
+    return np.array(out)
+
+
+@pytest.mark.claim("MAP-05")
+@pytest.mark.parametrize("kind", ["least-squares", "logistic"])
+def test_weight_decay_is_an_l2_term_step_by_step_torch(mc, kind):
+    """Every step of torch.optim.SGD(weight_decay=wd) is a step on the loss + (wd/2)‖w‖²; so is
+    Adam's; AdamW's is not (decoupled decay)."""
+    torch = pytest.importorskip("torch", reason="torch is not installed: the torch.optim variant "
+                                                "of MAP-05 needs the optional extra "
+                                                "(pip install torch)")
+    problem = _map05_problem(mc.rng("problem"), kind)
+    lr, wd = _sgd_lr(problem, WEIGHT_DECAY), WEIGHT_DECAY
+    runs = {
+        "sgd_wd": _torch_steps(torch, problem, torch.optim.SGD, 0.0, lr=lr, weight_decay=wd),
+        "sgd_l2": _torch_steps(torch, problem, torch.optim.SGD, wd, lr=lr),
+        "adam_wd": _torch_steps(torch, problem, torch.optim.Adam, 0.0, lr=ADAM_LR,
+                                weight_decay=wd),
+        "adam_l2": _torch_steps(torch, problem, torch.optim.Adam, wd, lr=ADAM_LR),
+        "adamw": _torch_steps(torch, problem, torch.optim.AdamW, 0.0, lr=ADAM_LR,
+                              weight_decay=wd),
+    }
+    # Each step adds a few correctly rounded operations per coordinate; 8 per step is generous.
+    rtol = decisions.eps_tolerance(np.float64, ops=8 * STEP_CHECK_STEPS)
+    atol = rtol * float(np.abs(runs["sgd_l2"]).max())
+    params = {"problem": kind, "weight_decay": wd, "steps": STEP_CHECK_STEPS,
+              "torch": torch.__version__}
+    mc.record("torch.optim.SGD(weight_decay=wd): every step equals an SGD step on the loss + "
+              "(wd/2)‖w‖² (weight decay is exactly an L2 term for SGD)",
+              decisions.exact_close(runs["sgd_wd"], runs["sgd_l2"], rtol=rtol, atol=atol,
+                                    n_inputs=STEP_CHECK_STEPS),
+              role="corrected", params=params)
+    mc.record("torch.optim.Adam(weight_decay=wd): every step equals an Adam step on the loss + "
+              "(wd/2)‖w‖² (Adam's weight_decay adds the L2 gradient before the rescaling)",
+              decisions.exact_close(runs["adam_wd"], runs["adam_l2"], rtol=rtol, atol=atol,
+                                    n_inputs=STEP_CHECK_STEPS),
+              role="corrected", params=params)
+    mc.record("torch.optim.AdamW(weight_decay=wd): every step equals an Adam step on the loss + "
+              "(wd/2)‖w‖² (\"weight_decay = L2 regularization\")",
+              decisions.exact_close(runs["adamw"], runs["adam_l2"], rtol=rtol, atol=atol,
+                                    n_inputs=STEP_CHECK_STEPS),
+              role="refuted", params=params,
+              note=("AdamW shrinks w by lr·wd·w outside the adaptive rescaling (Loshchilov & "
+                    "Hutter 2019), so its steps leave the L2 path from the first step on."))
+
+
 # ----------------------------------------------------------------------------------------------
 # MAP-06: training with weight decay is MAP, not MLE
 # ----------------------------------------------------------------------------------------------
