@@ -62,6 +62,28 @@ def _scaling_rows(benches: list[Mapping[str, Any]]) -> list[str]:
     return out
 
 
+def _cost_rows(benches: list[Mapping[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for b in benches:
+        model = b.get("extra_info", {}).get("cost_model")
+        if not model:
+            continue
+        t = model["total"]
+        out += ["", f"Cost model ({b['extra_info'].get('scale', '?')} scale, serial): "
+                    f"{t['variates']:.3g} variates, floor {_fmt(t['floor_seconds'])} CPU s; the "
+                    f"run took {_fmt(t['process_cpu_seconds'])} CPU s = "
+                    f"**{_fmt(t['multiple'])}× the floor** (tests alone "
+                    f"{_fmt(t['test_cpu_seconds'])} s = {_fmt(t['test_multiple'])}×; the rest is "
+                    "start-up, collection and the report).", "",
+                "| claim module | variates | floor CPU s | CPU s | × floor |",
+                "|---|---:|---:|---:|---:|"]
+        for name, m in model["modules"].items():
+            mult = "—" if m["multiple"] is None else _fmt(m["multiple"])
+            out.append(f"| `{name}` | {m['variates_total']:.3g} | {_fmt(m['floor_seconds'])} | "
+                       f"{_fmt(m['cpu_seconds'])} | {mult} |")
+    return out
+
+
 def render(doc: Mapping[str, Any]) -> str:
     """Markdown for a pytest-benchmark JSON document.
 
@@ -78,7 +100,8 @@ def render(doc: Mapping[str, Any]) -> str:
     head = [f"Benchmarks on {machine.get('cpu', {}).get('brand_raw', 'unknown CPU')}, "
             f"Python {machine.get('python_version', '?')}; ratio = baseline seconds / "
             "candidate seconds (best of interleaved rounds, same run).", ""]
-    return "\n".join(head + _ratio_rows(benches) + _scaling_rows(benches)) + "\n"
+    return "\n".join(head + _ratio_rows(benches) + _scaling_rows(benches)
+                     + _cost_rows(benches)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,3 +75,23 @@ def test_report_on_missing_file_fails_cleanly(tmp_path, capsys):
     """A missing JSON file exits non-zero with a message, no traceback."""
     assert main([str(tmp_path / "none.json")]) == 1
     assert "benchmarks.report:" in capsys.readouterr().err
+
+
+def test_report_renders_the_cost_model(tmp_path, capsys):
+    """The cost model's totals and one row per claim module."""
+    model = {"modules": {"claims/test_a.py": {"variates_total": 1000, "floor_seconds": 0.5,
+                                              "cpu_seconds": 1.5, "multiple": 3.0},
+                         "claims/test_b.py": {"variates_total": 0, "floor_seconds": 0.0,
+                                              "cpu_seconds": 0.2, "multiple": None}},
+             "total": {"variates": 1000, "floor_seconds": 0.5, "process_cpu_seconds": 2.5,
+                       "multiple": 5.0, "test_cpu_seconds": 1.7, "test_multiple": 3.4}}
+    doc = {"machine_info": {}, "benchmarks": [{"name": "test_cost", "group": "cost model",
+                                               "extra_info": {"cost_model": model,
+                                                              "scale": "standard"}}]}
+    path = tmp_path / "bench.json"
+    path.write_text(json.dumps(doc))
+    assert main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "**5× the floor**" in out
+    assert "| `claims/test_a.py` | 1e+03 | 0.5 | 1.5 | 3 |" in out
+    assert "| `claims/test_b.py` | 0 | 0 | 0.2 | — |" in out

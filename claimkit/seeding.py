@@ -97,9 +97,19 @@ def block_seed(seed: np.random.SeedSequence, block: int) -> np.random.SeedSequen
     return np.random.SeedSequence(seed.entropy, spawn_key=tuple(seed.spawn_key) + (int(block),))
 
 
+#: The Generator class every stream is built with; :mod:`claimkit.costs` swaps in a counting
+#: subclass (same numbers) while it measures the variates a run draws.
+_GENERATOR_CLASS: type[np.random.Generator] = np.random.Generator
+
+
+def make_generator(seed: np.random.SeedSequence) -> np.random.Generator:
+    """A PCG64 generator on ``seed`` -- the one constructor of every stream of a run."""
+    return _GENERATOR_CLASS(np.random.PCG64(seed))
+
+
 def block_rng(seed: np.random.SeedSequence, block: int) -> np.random.Generator:
     """A PCG64 generator for replication block ``block`` of a check."""
-    return np.random.Generator(np.random.PCG64(block_seed(seed, block)))
+    return make_generator(block_seed(seed, block))
 
 
 def seed_record(seed: np.random.SeedSequence) -> dict:

@@ -349,6 +349,16 @@ class Bernoulli(_ArrayModel):
     def _mle_unchecked(self, x: np.ndarray) -> np.ndarray:
         return _finite_means(x)[..., None]
 
+    def sample_mle(self, rng: np.random.Generator, size: int, n: int) -> np.ndarray:
+        """``mle(draw(rng, size, n))`` from the same uniforms, without the float outcomes.
+
+        The mean of ``k`` ones and ``n - k`` zeros is exactly ``k / n`` in floating point, so
+        counting the successes gives the same numbers as the mean of :meth:`draw`'s output
+        at a fraction of the memory traffic.
+        """
+        rng, size, n = self._draw_args(rng, size, n)
+        return (np.count_nonzero(rng.random((size, n)) < self.p, axis=1) / n)[:, None]
+
 
 # --------------------------------------------------------------------------------------------
 # Poisson

@@ -19,7 +19,7 @@ from claimkit.engine import DEFAULT_CHUNK_REPS, Backend, Kernel, MonteCarloResul
 from claimkit.evidence import Check, Decision, Role, json_safe
 from claimkit.figures import validate_figure
 from claimkit.scales import scaled_reps
-from claimkit.seeding import check_seed, seed_record
+from claimkit.seeding import check_seed, make_generator, seed_record
 from claimkit.sweep import Sweep, run_sweep
 
 
@@ -87,7 +87,7 @@ class ClaimRun:
 
     def rng(self, label: str, **params: Any) -> np.random.Generator:
         """A generator on the stream of ``label`` (for randomised inputs of exact checks)."""
-        return np.random.default_rng(self.seed(label, **params))
+        return make_generator(self.seed(label, **params))
 
     def simulate(self, label: str, kernel: Kernel, base_reps: int, *, min_reps: int = 64,
                  **params: Any) -> MonteCarloResult:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from claimkit.plugin import calibration
+from claimkit.plugin import calibration, costs
 from claimkit.catalogue import Catalogue, CatalogueError, load_catalogue
 from claimkit.plugin.context import ClaimRun
 from claimkit.plugin.options import non_negative_int
@@ -128,6 +128,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="dask scheduler address for --mc-backend dask (default: a local "
                          "cluster of 2 thread workers).")
     calibration.add_options(group)
+    costs.add_options(group)
     parser.addini("claims_catalogue", "the claims catalogue (TOML) to check, relative to the "
                   "ini file", type="string", default="")
 
@@ -176,6 +177,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ValueError, ImportError) as exc:
         raise pytest.UsageError(f"--mc-backend: {exc}")
     calibration.configure(config)
+    costs.configure(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,0 +1,53 @@
+"""The cost model: the claims suite's CPU time as a multiple of its variate floor.
+
+One serial run of ``pytest claims/ --mc-cost-model`` in a subprocess (same scale, seed and
+options as the README's main command, without xdist): the plugin counts the variates every
+claim module draws from the suite's streams, replays them alone to time their generation
+(the floor), and measures each module's CPU time and the whole process's
+(:mod:`claimkit.plugin.costs`). Both are measured in that one run. ``ratio = floor / CPU`` is
+the share of the suite's time that is random-number generation; the performance contract is
+CPU <= 2x floor, i.e. ratio >= 0.5. Per-module multiples go to ``extra_info["modules"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.timing import record_ratio
+
+ROOT = Path(__file__).resolve().parent.parent
+#: CPU <= 2 x floor.
+TARGET: float = 0.5
+
+
+def run_cost_model(scale: str = "standard") -> dict:
+    """Run the claims suite serially with ``--mc-cost-model`` and return its document."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cost.json"
+        cmd = [sys.executable, "-m", "pytest", "claims/", "-q", "-p", "no:cacheprovider",
+               "-p", "no:xdist", "--mc-scale", scale, "--report-dir", tmp,
+               "--mc-cost-model", str(path)]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if proc.returncode != 0 or not path.exists():
+            raise RuntimeError(f"claims run failed ({proc.returncode}):\n{proc.stdout[-3000:]}")
+        return json.loads(path.read_text())
+
+
+def test_suite_cpu_against_variate_floor(benchmark):
+    """Whole claims suite, serial: CPU seconds against the seconds its variates cost alone."""
+    scale = os.environ.get("CLAIMS_COST_SCALE", "standard")
+    benchmark.group = "cost model"
+    doc = benchmark.pedantic(lambda: run_cost_model(scale), rounds=1, iterations=1)
+    total = doc["total"]
+    record_ratio(benchmark, metric="variate floor / suite CPU (cost model)",
+                 candidate=f"pytest claims/ (serial, {scale}): CPU s",
+                 baseline="generating the same variates alone: CPU s",
+                 times={"candidate": total["process_cpu_seconds"],
+                        "baseline": total["floor_seconds"]},
+                 target=TARGET, scale=scale, cost_model=doc)
+    assert total["variates"] > 0 and total["floor_seconds"] > 0

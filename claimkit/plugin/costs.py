@@ -1,0 +1,102 @@
+"""``--mc-cost-model PATH``: the run's CPU time per claim module against its variate floor.
+
+For every test the plugin logs the variates the suite's streams draw (:mod:`claimkit.costs`)
+and, right after the test, replays those draws alone to time them; the test's CPU time is
+measured around its body. At the end it writes ``PATH`` (JSON): per module the CPU seconds,
+the floor seconds, the variates by method, and the multiple ``cpu / floor``; for the whole run
+the process CPU time (interpreter start, collection, the report and the subprocesses the tests
+wait for included, the replays excluded) against the summed floor. CPU time is user +
+system time of this process and of its waited-for children. Serial runs only: under pytest-xdist the tests run in
+other processes.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+import pytest
+
+from claimkit.costs import DrawLog, counting
+from claimkit.results.atomic import write_json_atomic
+
+__all__ = ["CostModel", "add_options", "configure"]
+
+
+def add_options(group) -> None:
+    group.addoption("--mc-cost-model", action="store", default=None, metavar="PATH",
+                    help="write the cost model (CPU time per claim module vs the time to "
+                         "generate its random variates alone) to PATH (JSON); serial runs only.")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (``time.process_time``) and of the child processes it
+    has waited for (``getrusage``; the document code blocks run in subprocesses)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+class CostModel:
+    """Per-test CPU time and variate floor, summed per module."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.modules: dict[str, dict] = {}
+        self.replay_seconds = 0.0
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        log = DrawLog()
+        start = _cpu()
+        try:
+            with counting(log):
+                return (yield)
+        finally:
+            cpu = _cpu() - start
+            replay_start = _cpu()
+            floor = log.replay()
+            self.replay_seconds += _cpu() - replay_start
+            entry = self.modules.setdefault(item.nodeid.split("::")[0], {
+                "tests": 0, "cpu_seconds": 0.0, "floor_seconds": 0.0, "variates": {}})
+            entry["tests"] += 1
+            entry["cpu_seconds"] += cpu
+            entry["floor_seconds"] += floor
+            for method, count in log.variates.items():
+                entry["variates"][method] = entry["variates"].get(method, 0) + count
+
+    def document(self) -> dict:
+        """The cost model as written to ``PATH``."""
+        modules = {}
+        for name, e in sorted(self.modules.items()):
+            total = sum(e["variates"].values())
+            modules[name] = {**e, "variates_total": total,
+                             "multiple": (e["cpu_seconds"] / e["floor_seconds"]
+                                          if e["floor_seconds"] > 0 else None)}
+        floor = sum(e["floor_seconds"] for e in self.modules.values())
+        process = _cpu() - self.replay_seconds
+        tests = sum(e["cpu_seconds"] for e in self.modules.values())
+        return {"modules": modules,
+                "total": {"process_cpu_seconds": process, "test_cpu_seconds": tests,
+                          "floor_seconds": floor,
+                          "variates": sum(m["variates_total"] for m in modules.values()),
+                          "multiple": process / floor if floor > 0 else None,
+                          "test_multiple": tests / floor if floor > 0 else None}}
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        write_json_atomic(self.document(), self.path)
+
+
+def configure(config: pytest.Config) -> None:
+    """Register :class:`CostModel` when ``--mc-cost-model`` is given (serial runs only)."""
+    path = config.getoption("mc_cost_model")
+    if not path:
+        return
+    if getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        raise pytest.UsageError("--mc-cost-model measures a serial run: use it with -n 0.")
+    target = Path(path)
+    if not target.is_absolute():
+        target = Path(config.invocation_params.dir) / target
+    if not target.parent.is_dir():
+        raise pytest.UsageError(f"--mc-cost-model: directory {target.parent} does not exist.")
+    config.pluginmanager.register(CostModel(target), "claims-cost-model")
