@@ -26,6 +26,7 @@ from claimkit.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, Collector, b
 from claimkit.backends import BACKENDS, make_backend
 from claimkit.budget import CHECK_ALPHA, FAMILY_ALPHA
 from claimkit.engine import DEFAULT_CHUNK_REPS
+from claimkit.evidence import json_safe
 from claimkit.scales import DEFAULT_SCALE, SCALES
 from claimkit.seeding import DEFAULT_ROOT_SEED
 
@@ -33,6 +34,7 @@ _RUN = pytest.StashKey[ClaimRun]()
 _STATE = pytest.StashKey["SuiteState"]()
 _BACKEND = pytest.StashKey[object]()
 _CATALOGUE = pytest.StashKey["Catalogue | None"]()
+_FIGURE_CACHE = pytest.StashKey[object]()
 
 
 class ClaimExpectationError(AssertionError):
@@ -58,10 +60,13 @@ class SuiteState:
         self._last_snapshot = time.perf_counter()
         self.versions = versions()
         self.git_commit = git_commit(config.rootpath)
+        self._overviews_drawn: set[str] = set()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Every report of every phase, from this process or an xdist worker."""
         self.collector.add(report)
+        if report.when == "teardown" and self.config.stash.get(_FIGURE_CACHE, None) is not None:
+            self._draw_overviews_if_complete(self.collector.state(report.nodeid).claim)
         every = self.config.getoption("mc_snapshot_seconds")
         if self.config.getoption("no_claims_report") or every < 0 \
                 or catalogue_of(self.config) is None:
@@ -69,6 +74,27 @@ class SuiteState:
         if time.perf_counter() - self._last_snapshot >= every:
             self._snapshot()
             self._last_snapshot = time.perf_counter()
+
+    def _draw_overviews_if_complete(self, claim: str | None) -> None:
+        """Once every test of ``claim`` has reported, draw its derived overview figures now
+        (into the figure cache), while the workers go on -- not in the report's serial tail.
+        The checks are taken exactly as the report will read them from results.json."""
+        if claim is None or claim in self._overviews_drawn:
+            return
+        states = [st for st in self.collector.tests.values() if st.claim == claim]
+        if any(st.outcome == "not run" for st in states):
+            return
+        self._overviews_drawn.add(claim)
+        checks = [{**c, "test": st.nodeid} for st in sorted(states, key=lambda s: s.nodeid)
+                  for c in st.checks]
+        if not checks or any(c.get("figure") is not None for c in checks):
+            return
+        try:
+            from claimkit.report.derived import overview_figures  # noqa: PLC0415
+
+            overview_figures(claim, json.loads(json.dumps(json_safe(checks))), "pre-")
+        except Exception:  # noqa: BLE001 - the report draws (and explains) it again
+            pass
 
     def _snapshot(self) -> None:
         """Rewrite ``results.json`` (``in_progress``); a failure is said, never raised."""
@@ -178,6 +204,30 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--mc-backend: {exc}")
     calibration.configure(config)
     costs.configure(config)
+    _use_figure_cache(config)
+
+
+def _use_figure_cache(config: pytest.Config) -> None:
+    """Workers draw their checks' figures into a disk cache in the report directory as the
+    results arrive; the report then finds them drawn (claimkit.report.figure_cache)."""
+    if config.getoption("no_claims_report") or catalogue_of(config) is None:
+        return
+    from claimkit.report import figure_cache  # noqa: PLC0415 (no matplotlib import here)
+
+    results_path, _ = _report_paths(config)
+    config.stash[_FIGURE_CACHE] = figure_cache.use(results_path.parent / figure_cache.DIRNAME)
+
+
+def _prerender(checks) -> None:
+    """Draw the figures of a test's checks into the figure cache (no-op without one)."""
+    from claimkit.report.figures import prerender  # noqa: PLC0415
+
+    for check in checks:
+        if check.figure is not None:
+            try:
+                prerender(check.figure)
+            except Exception:  # noqa: BLE001 - the report shows a figure's error itself
+                pass
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -274,6 +324,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     run = item.stash.get(_RUN, None)
     if run is not None and call.when == "call":
+        if item.config.stash.get(_FIGURE_CACHE, None) is not None:
+            _prerender(run.checks)
         payload = json.dumps([c.to_json() for c in run.checks], allow_nan=False)
         report.user_properties = [*report.user_properties, (CHECKS_KEY, payload),
                                   (COMPLETED_KEY, run.completed)]
@@ -314,6 +366,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.html_path = write_report(results_path, html_path)
     except Exception as exc:  # the JSON is safe on disk; say why the HTML is missing
         print(f"\nclaims: could not render {html_path}: {exc!r}", file=sys.stderr)
+    cache = config.stash.get(_FIGURE_CACHE, None)
+    if cache is not None:
+        cache.prune()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -32,8 +32,10 @@ from typing import Any, Mapping, Sequence
 
 from claimkit.figures import FIGURE_KINDS, SCALES, _label, validate_figure
 
+from . import figure_cache
+
 __all__ = ["FIGURE_KINDS", "SCALES", "MAX_POINTS", "ROLE_COLOURS", "validate_figure",
-           "figure_svg", "forest_svg"]
+           "figure_svg", "forest_svg", "prerender"]
 
 #: Longest series drawn: longer ones are thinned to this many evenly spaced points (ends kept).
 MAX_POINTS = 400
@@ -506,9 +508,41 @@ def figure_svg(spec: Mapping[str, Any], *, id_prefix: str = "fig-", width: float
     return _with_prefix(svg, id_prefix)
 
 
+def prerender(spec: Mapping[str, Any], *, width: float = 6.0, height: float = 3.5) -> None:
+    """Draw a figure spec into the disk cache (:mod:`claimkit.report.figure_cache`) now, so
+    that :func:`figure_svg` of the same spec and size later finds it drawn.
+
+    The test workers call this as each check's results arrive; without an active cache it
+    does nothing. Raises ``ValueError`` as :func:`figure_svg` for a malformed spec.
+    """
+    if figure_cache.active() is None:
+        return
+    fig_spec = _thin(validate_figure(spec))
+    _svg_cached(json.dumps(fig_spec, sort_keys=True), float(width), float(height))
+
+
+def _disk_cached(kind: str, draw: Any, *parts: str) -> str:
+    """``draw()``, looked up first in (and stored into) the active disk cache."""
+    cache = figure_cache.active()
+    if cache is None:
+        return draw()
+    key = cache.key(kind, *parts)
+    svg = cache.get(key)
+    if svg is None:
+        svg = draw()
+        cache.put(key, svg)
+    return svg
+
+
 @functools.lru_cache(maxsize=256)
 def _svg_cached(spec_json: str, width: float, height: float) -> str:
-    """Draw and tidy a normalised spec (given as canonical JSON); drawing is pure, so cache it."""
+    """Draw and tidy a normalised spec (given as canonical JSON); drawing is pure, so cache it
+    (in memory, and on disk when a figure cache is active)."""
+    return _disk_cached("figure", lambda: _svg_drawn(spec_json, width, height), spec_json,
+                        repr(width), repr(height))
+
+
+def _svg_drawn(spec_json: str, width: float, height: float) -> str:
     fig_spec = json.loads(spec_json)
     try:
         raw = _draw(fig_spec, width, height, parse_math=True)
@@ -630,7 +664,11 @@ def _forest_limits(rows: list[dict], log: bool, reference: float,
 
 @functools.lru_cache(maxsize=256)
 def _forest_cached(key: str) -> str:
-    """Draw and tidy one overview (arguments as canonical JSON)."""
+    """Draw and tidy one overview (arguments as canonical JSON), through the disk cache."""
+    return _disk_cached("forest", lambda: _forest_drawn(key), key)
+
+
+def _forest_drawn(key: str) -> str:
     import matplotlib
     from matplotlib import transforms
     from matplotlib.figure import Figure
