@@ -108,9 +108,15 @@ def _at_labels(labels: ArrayLike, scores: np.ndarray, name: str) -> np.ndarray:
     return np.take_along_axis(scores, y[..., None], axis=-1)[..., 0]
 
 
-def _label_nll(labels: ArrayLike, probs: ArrayLike, name: str) -> np.ndarray:
+def _simplex(atol: float | None) -> Callable[[ArrayLike, str], np.ndarray]:
+    """:func:`as_probabilities` with the caller's sum tolerance (None: dtype-scaled)."""
+    return lambda value, name: as_probabilities(value, name, atol=atol)
+
+
+def _label_nll(labels: ArrayLike, probs: ArrayLike, name: str,
+               atol: float | None = None) -> np.ndarray:
     """``-log probs[..., labels]`` (``+inf`` where the true class has zero mass)."""
-    picked = _at_labels(labels, as_probabilities(probs, name), name)
+    picked = _at_labels(labels, as_probabilities(probs, name, atol=atol), name)
     with np.errstate(divide="ignore"):
         return 0 - np.log(picked)
 
@@ -257,7 +263,8 @@ def naive_softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
 # --------------------------------------------------------------------------- categorical
 
 
-def cross_entropy(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") -> np.ndarray:
+def cross_entropy(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none",
+                  atol: float | None = None) -> np.ndarray:
     r"""Cross-entropy :math:`H(p, q) = -\sum_k p_k \log q_k` along the last axis.
 
     Parameters
@@ -268,6 +275,11 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") 
         Model distributions, same shape as ``p``.
     reduction : {'none', 'sum', 'mean'}, optional
         Reduction over the samples (default: per-sample values of shape ``p.shape[:-1]``).
+    atol : float, optional
+        Tolerance on ``|sum - 1|`` of each distribution. Default: scaled to the input's dtype
+        and class count (:func:`claimkit.validation.probability_sum_tolerance`), so float32
+        model output passed as float32 is accepted; pass ``atol`` (e.g. ``1e-6``) for float32
+        output cast to float64, whose sums carry float32 rounding.
 
     Returns
     -------
@@ -280,11 +292,12 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") 
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §5.5 (eq. 5.60) and §6.2.1.1.
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §6.1.
     """
-    p_, q_ = _pair(p, q, ("p", "q"), as_probabilities, as_probabilities)
+    p_, q_ = _pair(p, q, ("p", "q"), _simplex(atol), _simplex(atol))
     return _reduce(0 - np.sum(_xlogy(p_, q_), axis=-1, dtype=p_.dtype), reduction)
 
 
-def entropy(p: ArrayLike, *, reduction: Reduction = "none") -> np.ndarray:
+def entropy(p: ArrayLike, *, reduction: Reduction = "none",
+            atol: float | None = None) -> np.ndarray:
     r"""Shannon entropy :math:`H(p) = -\sum_k p_k \log p_k` (nats) along the last axis.
 
     Parameters
@@ -293,6 +306,11 @@ def entropy(p: ArrayLike, *, reduction: Reduction = "none") -> np.ndarray:
         Distributions, shape ``(..., K)``.
     reduction : {'none', 'sum', 'mean'}, optional
         Reduction over the samples.
+    atol : float, optional
+        Tolerance on ``|sum - 1|`` of each distribution. Default: scaled to the input's dtype
+        and class count (:func:`claimkit.validation.probability_sum_tolerance`), so float32
+        model output passed as float32 is accepted; pass ``atol`` (e.g. ``1e-6``) for float32
+        output cast to float64, whose sums carry float32 rounding.
 
     Returns
     -------
@@ -303,11 +321,12 @@ def entropy(p: ArrayLike, *, reduction: Reduction = "none") -> np.ndarray:
     ----------
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §6.1.
     """
-    p_ = as_probabilities(p, "p")
+    p_ = as_probabilities(p, "p", atol=atol)
     return _reduce(0 - np.sum(_xlogy(p_, p_), axis=-1, dtype=p_.dtype), reduction)
 
 
-def kl_divergence(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") -> np.ndarray:
+def kl_divergence(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none",
+                  atol: float | None = None) -> np.ndarray:
     r"""Kullback-Leibler divergence :math:`KL(p \| q) = \sum_k p_k \log(p_k / q_k)`.
 
     Parameters
@@ -316,6 +335,11 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") 
         Distributions along the last axis, same shape ``(..., K)``.
     reduction : {'none', 'sum', 'mean'}, optional
         Reduction over the samples.
+    atol : float, optional
+        Tolerance on ``|sum - 1|`` of each distribution. Default: scaled to the input's dtype
+        and class count (:func:`claimkit.validation.probability_sum_tolerance`), so float32
+        model output passed as float32 is accepted; pass ``atol`` (e.g. ``1e-6``) for float32
+        output cast to float64, whose sums carry float32 rounding.
 
     Returns
     -------
@@ -329,7 +353,7 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") 
     ----------
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §6.2.
     """
-    p_, q_ = _pair(p, q, ("p", "q"), as_probabilities, as_probabilities)
+    p_, q_ = _pair(p, q, ("p", "q"), _simplex(atol), _simplex(atol))
     dt = p_.dtype
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_ratio = np.log(p_ / q_)
@@ -341,7 +365,8 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, reduction: Reduction = "none") 
 
 
 def cross_entropy_onehot(labels: ArrayLike, q: ArrayLike, *,
-                         reduction: Reduction = "none") -> np.ndarray:
+                         reduction: Reduction = "none", atol: float | None = None
+                         ) -> np.ndarray:
     r"""Cross-entropy with a one-hot target: :math:`-\log q_{y}`.
 
     Parameters
@@ -352,6 +377,11 @@ def cross_entropy_onehot(labels: ArrayLike, q: ArrayLike, *,
         Model distributions, shape ``(..., K)``.
     reduction : {'none', 'sum', 'mean'}, optional
         Reduction over the samples.
+    atol : float, optional
+        Tolerance on ``|sum - 1|`` of each distribution. Default: scaled to the input's dtype
+        and class count (:func:`claimkit.validation.probability_sum_tolerance`), so float32
+        model output passed as float32 is accepted; pass ``atol`` (e.g. ``1e-6``) for float32
+        output cast to float64, whose sums carry float32 rounding.
 
     Returns
     -------
@@ -363,11 +393,11 @@ def cross_entropy_onehot(labels: ArrayLike, q: ArrayLike, *,
     ----------
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §6.2.2.3.
     """
-    return _reduce(_label_nll(labels, q, "q"), reduction)
+    return _reduce(_label_nll(labels, q, "q", atol), reduction)
 
 
 def categorical_nll(labels: ArrayLike, probs: ArrayLike, *,
-                    reduction: Reduction = "none") -> np.ndarray:
+                    reduction: Reduction = "none", atol: float | None = None) -> np.ndarray:
     r"""Negative log-likelihood of categorical observations: :math:`-\log \pi_{i, y_i}`.
 
     The per-sample NLL of the categorical model; summing gives
@@ -382,6 +412,11 @@ def categorical_nll(labels: ArrayLike, probs: ArrayLike, *,
         Predicted class probabilities, shape ``(N, ..., K)``.
     reduction : {'none', 'sum', 'mean'}, optional
         Reduction over the samples.
+    atol : float, optional
+        Tolerance on ``|sum - 1|`` of each distribution. Default: scaled to the input's dtype
+        and class count (:func:`claimkit.validation.probability_sum_tolerance`), so float32
+        model output passed as float32 is accepted; pass ``atol`` (e.g. ``1e-6``) for float32
+        output cast to float64, whose sums carry float32 rounding.
 
     Returns
     -------
@@ -393,7 +428,7 @@ def categorical_nll(labels: ArrayLike, probs: ArrayLike, *,
     Goodfellow, Bengio & Courville (2016), *Deep Learning*, §5.5.
     Murphy (2022), *Probabilistic Machine Learning: An Introduction*, §4.2.3.
     """
-    return _reduce(_label_nll(labels, probs, "probs"), reduction)
+    return _reduce(_label_nll(labels, probs, "probs", atol), reduction)
 
 
 def cross_entropy_from_logits(labels: ArrayLike, logits: ArrayLike, *,

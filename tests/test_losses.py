@@ -736,3 +736,49 @@ def test_reductions_reduce_per_sample_values(reduction):
     ]
     for fn, args in checks:
         assert fn(*args, reduction=reduction) == reducer(fn(*args, reduction="none")), fn.__name__
+
+
+# -- the probability validators' tolerance (float32 model output) -----------------------------
+
+def _float32_softmax(rows: int = 6, k: int = 10) -> np.ndarray:
+    z = np.random.default_rng(3).normal(size=(rows, k)).astype(np.float32)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "kl_divergence", "categorical_nll",
+                                "cross_entropy_onehot", "entropy"])
+def test_float32_softmax_output_is_accepted_with_its_dtype_or_an_explicit_tolerance(fn):
+    """float32 softmax output sums to 1 only to float32 rounding (≈ 1e-7): accepted as
+    float32 (tolerance scaled to its dtype) and, cast to float64, with an explicit atol;
+    the float64 default tolerance (≈ 2e-14) still refuses the cast array."""
+    p32 = _float32_softmax()
+    p64 = p32.astype(np.float64)
+    assert np.abs(p64.sum(axis=1) - 1).max() > 1e-9
+    labels = np.arange(p32.shape[0]) % p32.shape[1]
+    call = {"cross_entropy": lambda p, **kw: L.cross_entropy(p, p, **kw),
+            "kl_divergence": lambda p, **kw: L.kl_divergence(p, p, **kw),
+            "categorical_nll": lambda p, **kw: L.categorical_nll(labels, p, **kw),
+            "cross_entropy_onehot": lambda p, **kw: L.cross_entropy_onehot(labels, p, **kw),
+            "entropy": lambda p, **kw: L.entropy(p, **kw)}[fn]
+    assert np.all(np.isfinite(call(p32)))
+    with pytest.raises(ValueError, match="must sum to 1"):
+        call(p64)
+    assert np.allclose(call(p64, atol=1e-6), call(p32), rtol=1e-5)
+
+
+def test_a_real_normalisation_error_is_still_rejected_with_a_float32_tolerance():
+    """A distribution off by 1e-3 is refused at float32's and at an explicit 1e-6 tolerance."""
+    p = _float32_softmax()
+    p[0, 0] += np.float32(1e-3)
+    with pytest.raises(ValueError, match="`probs` must sum to 1"):
+        L.categorical_nll(np.zeros(p.shape[0], dtype=int), p)
+    with pytest.raises(ValueError, match="`q` must sum to 1"):
+        L.cross_entropy(_float32_softmax().astype(np.float64), p.astype(np.float64),
+                             atol=1e-6)
+
+
+def test_negative_tolerance_is_refused():
+    p = _float32_softmax()
+    with pytest.raises(ValueError, match="`atol`"):
+        L.entropy(p, atol=-1.0)

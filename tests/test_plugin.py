@@ -194,6 +194,26 @@ def test_x(mc):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_unwritable_report_dir_is_a_one_line_usage_error_before_any_test(pytester, workers):
+    """--report-dir under a regular file (cannot be created): usage error at start-up, one
+    line, no test run, no traceback (the old behaviour lost every result at the end)."""
+    pytester.makepyfile(test_tiny=TINY_SUITE + '''
+
+def test_marker_file_written_if_run(tmp_path_factory):
+    open(__file__ + ".ran", "w").close()
+''')
+    blocker = pytester.path / "plain-file"
+    blocker.write_text("not a folder")
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir",
+                                           str(blocker / "report"), *workers)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.stderr.lines if line.strip()]
+    assert len(errors) == 1 and "--report-dir: cannot write to" in errors[0]
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    assert not list(pytester.path.glob("*.ran"))
+
+
 def test_bad_seed_is_a_usage_error(pytester):
     """A negative --mc-seed is rejected before anything runs."""
     pytester.makepyfile(test_tiny=TINY_SUITE)

@@ -10,6 +10,7 @@ collects every report -> at session end it writes ``results.json`` atomically an
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -204,7 +205,25 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--mc-backend: {exc}")
     calibration.configure(config)
     costs.configure(config)
+    _check_report_dir(config)
     _use_figure_cache(config)
+
+
+def _check_report_dir(config: pytest.Config) -> None:
+    """Refuse, before any test runs, a report directory that cannot be created or written:
+    the run's results would otherwise be lost at its end."""
+    if _is_worker(config) or config.getoption("no_claims_report") or catalogue_of(config) is None:
+        return
+    folder = _report_paths(config)[0].parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise pytest.UsageError(f"--report-dir: cannot write to {folder} ({reason}); pass a "
+                                f"writable directory or --no-claims-report.") from None
 
 
 def _use_figure_cache(config: pytest.Config) -> None:
