@@ -270,6 +270,31 @@ def test_calibration_measures_alpha_and_power(pytester):
                                  f"K = {K} root seeds spawned from 20261121*",
                                  "*false failures of 1 stochastic checks:*vs alpha 0.2*",
                                  f"*rejections by 1 stochastic controls: {K} of {K}*"])
+    # "consistent" is said together with what K seeds can detect (issue: K = 10 cannot
+    # show a rate 2 800× alpha).
+    detect = cal["detectable"]
+    assert detect["per_check"] == pytest.approx(1 - 0.05 ** (1 / K))
+    result.stdout.fnmatch_lines([f"*'consistent' = not rejected: K = {K} seeds reveal*only a "
+                                 f"false-failure rate of at least {detect['per_check']:.3g}*"])
+    page = (pytester.path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "What “consistent” can and cannot show." in page
+    assert f"at least {detect['per_check']:.3g}" in page
+
+
+@pytest.mark.parametrize(("trials", "expected"), [(1, 0.95), (10, 0.2589), (100, 0.02951)])
+def test_detectable_rate_is_the_rate_seen_at_least_once_with_95_percent(trials, expected):
+    from claimkit.plugin.calibration.records import detectable_rate
+    assert detectable_rate(trials) == pytest.approx(expected, rel=1e-3)
+    # a rate that large gives at least one event in `trials` with probability 0.95
+    assert 1 - (1 - detectable_rate(trials)) ** trials == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize(("trials", "probability", "match"),
+                         [(0, 0.95, "`trials`"), (2.5, 0.95, "`trials`"), (10, 1.0, "`probability`")])
+def test_detectable_rate_rejects_bad_input(trials, probability, match):
+    from claimkit.plugin.calibration.records import detectable_rate
+    with pytest.raises(ValueError, match=match):
+        detectable_rate(trials, probability)
 
 
 def test_repetition_i_is_the_run_with_seed_i(pytester):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from claimkit.plugin.calibration.rates import Rate
 from claimkit.plugin.calibration.seeds import SEED_DERIVATION
 from claimkit.evidence import json_safe
@@ -58,6 +60,25 @@ class CheckCalibration:
     rate: Rate
     reference: float
     consistent: bool
+
+
+#: Probability with which a calibration "detects" a rate (see :func:`detectable_rate`).
+DETECTION_PROBABILITY: float = 0.95
+
+
+def detectable_rate(trials: int, probability: float = DETECTION_PROBABILITY) -> float:
+    """The smallest event rate that ``trials`` independent trials show at least once with
+    ``probability``: ``1 - (1 - probability)^(1/trials)`` (about ``3 / trials`` at 95 %).
+
+    A calibration that sees no false failure is *consistent* with α -- not rejected; it shows
+    only that the false-failure rate is unlikely to be above this value, which for any
+    affordable number of seeds is far above α = 1e-6.
+    """
+    if isinstance(trials, bool) or int(trials) != trials or trials < 1:
+        raise ValueError(f"`trials` must be a positive integer, got {trials!r}.")
+    if not 0 < probability < 1:
+        raise ValueError(f"`probability` must lie in (0, 1), got {probability!r}.")
+    return float(-np.expm1(np.log1p(-probability) / int(trials)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +162,21 @@ class Calibration:
                 and all(p.consistent for p in (self.false_failure, self.power, self.exact,
                                                 self.family)))
 
+    def detectable(self) -> dict:
+        """What "consistent" can and cannot show: the smallest false-failure rate each
+        measure would reveal with :data:`DETECTION_PROBABILITY` (:func:`detectable_rate`)."""
+        pooled = self.false_failure.rate.trials if self.false_failure.rate else 0
+        alpha = self.false_failure.reference
+        per_check = detectable_rate(self.repetitions)
+        return {"probability": DETECTION_PROBABILITY, "per_check": per_check,
+                "per_check_over_alpha": per_check / alpha if alpha > 0 else None,
+                "pooled": detectable_rate(pooled) if pooled else None,
+                "runs": detectable_rate(self.repetitions)}
+
     def to_json(self) -> dict:
         """Strict-JSON form, as stored under ``calibration`` in ``results.json``."""
         doc = asdict(self)
         doc["seed_derivation"] = SEED_DERIVATION
         doc["consistent"] = self.consistent
+        doc["detectable"] = self.detectable()
         return json_safe(doc)

@@ -87,7 +87,19 @@ def _pooled_lines(cal: Calibration) -> list[str]:
         + (f"; {free} checks of seed-free tests ran once" if free else ""),
         _rate_text(fam, "runs with a false failure", cal.level)
         + f" vs alpha spent {fam.reference:.3g}: " + _verdict(fam.consistent),
+        _power_line(cal),
     ]
+
+
+def _power_line(cal: Calibration) -> str:
+    """What "consistent" means here: the smallest rates these K seeds would reveal."""
+    d = cal.detectable()
+    times = (f" ({d['per_check_over_alpha']:.3g}× alpha)"
+             if d["per_check_over_alpha"] is not None else "")
+    pooled = f"; pooled over checks {d['pooled']:.3g}" if d["pooled"] is not None else ""
+    return (f"'consistent' = not rejected: K = {cal.repetitions} seeds reveal, with "
+            f"{d['probability']:.0%} probability, only a false-failure rate of at least "
+            f"{d['per_check']:.3g} per check{times}{pooled}; rates below that can go unseen")
 
 
 def summary_lines(cal: Calibration) -> list[str]:
