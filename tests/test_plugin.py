@@ -239,9 +239,15 @@ def test_second(mc):
     os.kill(os.getpid(), signal.SIGKILL)
 ''')
     out = pytester.path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("<html>OLD COMPLETE REPORT of an earlier run</html>")
     result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--report-dir", str(out),
                                            "--mc-snapshot-seconds", "0")
     assert result.ret != 0
+    # The earlier run's page was replaced at start-up: nothing stale looks current.
+    stale = (out / "index.html").read_text()
+    assert "OLD COMPLETE REPORT" not in stale
+    assert 'id="in-progress"' in stale and "killed before it could finish" in stale
     doc = json.loads((out / "results.json").read_text())
     assert doc["run"]["in_progress"] and doc["run"]["interrupted"]
     by_id = {c["id"]: c for c in doc["claims"]}

@@ -240,3 +240,95 @@ def test_hostile(mc, label):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
     assert not (pytester.path / "pwned").exists()
+
+
+INTERRUPTIBLE = '''
+import time
+from pathlib import Path
+
+@pytest.mark.claim("EX-01")
+@pytest.mark.parametrize("k", range(4))
+def test_quick(mc, k):
+    mc.record(f"quick {k}", exact())
+
+@pytest.mark.claim("EX-01")
+def test_slow_part_of_ex01(mc):
+    Path("started-ex01").write_text("")
+    time.sleep(60)
+    mc.record("never recorded", exact())
+
+@pytest.mark.claim("EX-02")
+@pytest.mark.parametrize("k", range(3))
+def test_slow(mc, k):
+    Path(f"started-ex02-{k}").write_text("")
+    time.sleep(60)
+    mc.record("never recorded", exact())
+
+@pytest.mark.claim("EX-03")
+def test_late(mc):
+    mc.record("late", exact())
+'''
+
+
+def _interrupt(pytester: pytest.Pytester, sig: int, *args: str, group: bool = True
+               ) -> tuple[int, dict, str]:
+    """Run INTERRUPTIBLE in a real subprocess, send ``sig`` once a slow test has started on
+    every worker (to the whole process group, as a terminal's Ctrl-C does, or to the
+    controller alone)."""
+    import os
+    import signal
+    import time
+
+    pytester.makepyfile(test_suite=HEADER + INTERRUPTIBLE)
+    out = pytester.path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "--claims-catalogue", CATALOGUE_ARG,
+                             "--report-dir", str(out), "-p", "no:cacheprovider", "-p",
+                             "no:randomly", *args], cwd=pytester.path, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    busy = 2 if "-n" in args else 1
+    while len(list(pytester.path.glob("started-*"))) < busy and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    (os.killpg(proc.pid, sig) if group else os.kill(proc.pid, sig))
+    output, _ = proc.communicate(timeout=60)
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    page = (out / "index.html").read_text(encoding="utf-8")
+    return proc.returncode, doc, page + "\n<!--output\n" + output
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_interrupted_run_keeps_every_test_with_its_claim(pytester, workers, sig):
+    """Ctrl-C (SIGINT to the process group) or SIGTERM to the controller mid-run, serial and
+    -n 2: results.json and index.html are written; every collected test appears with its
+    claim and state; a partly-run claim is never given a firm verdict; the page says the run
+    was interrupted."""
+    import signal
+
+    code, doc, page = _interrupt(pytester, getattr(signal, sig), *workers,
+                                 group=sig == "SIGINT")
+    assert doc["run"]["interrupted"] is True, page[-3000:]
+    assert doc["unclaimed_tests"] == []
+    claims = {c["id"]: c for c in doc["claims"]}
+    tests = {t["nodeid"]: (c["id"], t["outcome"]) for c in doc["claims"] for t in c["tests"]}
+    assert len(tests) == 9
+    assert {k for k, (claim, _) in tests.items() if claim == "EX-01"} == {
+        *(f"test_suite.py::test_quick[{k}]" for k in range(4)),
+        "test_suite.py::test_slow_part_of_ex01"}
+    assert tests["test_suite.py::test_slow_part_of_ex01"][1] == "not run"
+    assert claims["EX-01"]["verdict"] in ("partly checked", "not run")
+    assert claims["EX-02"]["verdict"] == "not run"
+    assert claims["EX-03"]["verdict"] in ("supported", "not run")
+    if claims["EX-03"]["verdict"] == "supported":
+        assert tests["test_suite.py::test_late"][1] == "passed"
+    assert "This run was interrupted" in page
+
+
+def test_in_progress_page_escapes_and_validates():
+    from claimkit.report.placeholder import in_progress_page
+
+    page = in_progress_page("2026-12-04T10:00:00+00:00", "pytest -k '<script>'")
+    assert "&lt;script&gt;" in page and "<script>" not in page
+    with pytest.raises(ValueError, match="`command`"):
+        in_progress_page("2026", "")

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +28,7 @@ from claimkit.plugin.context import ClaimRun
 from claimkit.plugin.options import non_negative_int
 from claimkit.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, Collector, build_results, git_commit,
                                    versions, write_json_atomic)
+from claimkit.results.atomic import write_atomic
 from claimkit.backends import BACKENDS, make_backend
 from claimkit.budget import CHECK_ALPHA, FAMILY_ALPHA
 from claimkit.engine import DEFAULT_CHUNK_REPS
@@ -36,6 +41,7 @@ _STATE = pytest.StashKey["SuiteState"]()
 _BACKEND = pytest.StashKey[object]()
 _CATALOGUE = pytest.StashKey["Catalogue | None"]()
 _FIGURE_CACHE = pytest.StashKey[object]()
+_SIGTERM = pytest.StashKey[object]()
 
 
 class ClaimExpectationError(AssertionError):
@@ -196,6 +202,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_worker(config):
         config.stash[_STATE] = state = SuiteState(config)
         config.pluginmanager.register(state, "claims-suite-state")
+        _interrupt_on_sigterm(config)
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistController(config), "claims-xdist-controller")
     try:
@@ -224,6 +231,14 @@ def _check_report_dir(config: pytest.Config) -> None:
         reason = exc.strerror or type(exc).__name__
         raise pytest.UsageError(f"--report-dir: cannot write to {folder} ({reason}); pass a "
                                 f"writable directory or --no-claims-report.") from None
+    # An older report in this folder must not look current while (or if) this run dies.
+    from claimkit.report.placeholder import in_progress_page  # noqa: PLC0415
+
+    results_path, html_path = _report_paths(config)
+    state = config.stash[_STATE]
+    write_atomic(html_path, in_progress_page(
+        state.started.isoformat(timespec="seconds"),
+        " ".join(["pytest", *config.invocation_params.args]), results_path.name))
 
 
 def _use_figure_cache(config: pytest.Config) -> None:
@@ -249,7 +264,26 @@ def _prerender(checks) -> None:
                 pass
 
 
+def _interrupt_on_sigterm(config: pytest.Config) -> None:
+    """SIGTERM (a CI job cancelled, ``kill PID``) ends the run as Ctrl-C does: pytest stops,
+    marks the run interrupted and still writes results.json and the page. Without this the
+    process would die at once and leave nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"terminated by signal {signum}")
+
+    try:
+        config.stash[_SIGTERM] = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main interpreter thread, or no such signal
+        pass
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    previous = config.stash.get(_SIGTERM, None)
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
     backend = config.stash.get(_BACKEND, None)
     if backend is not None:
         backend.close()
@@ -286,14 +320,18 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         item.user_properties.append((CLAIM_KEY, claim))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reports its collection
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is not None:
         for item in session.items:
             state.collector.expect(item.nodeid, _claim_of(item))
     elif _is_worker(session.config):
-        session.config.workeroutput["claim_nodes"] = json.dumps(
-            {item.nodeid: _claim_of(item) for item in session.items})
+        claims = json.dumps({item.nodeid: _claim_of(item) for item in session.items})
+        session.config.workeroutput["claim_nodes"] = claims
+        target = session.config.workerinput.get(_COLLECTION_FILE)
+        if target:
+            write_atomic(target, claims)
 
 
 @pytest.fixture
@@ -419,11 +457,25 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         tr.write_line(f"report:  {state.html_path}")
 
 
+#: workerinput key: the file a worker writes its collected tests' claims to.
+_COLLECTION_FILE = "claims_collection_file"
+
+
 class _XdistController:
-    """Controller-side hooks that exist only with pytest-xdist."""
+    """Controller-side hooks that exist only with pytest-xdist.
+
+    The controller does not collect; it must still know every test's claim from the start,
+    or an interrupted run could not say which claims were partly run. Each worker writes
+    ``{nodeid: claim}`` of its collection to a file before it reports its collection (see
+    :func:`pytest_collection_finish`); the controller reads it when that report arrives.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self.folder = Path(tempfile.mkdtemp(prefix="claims-collection-"))
+
+    def pytest_configure_node(self, node) -> None:
+        node.workerinput[_COLLECTION_FILE] = str(self.folder / f"{node.gateway.id}.json")
 
     def pytest_testnodedown(self, node, error) -> None:
         out = getattr(node, "workeroutput", {}) or {}
@@ -434,5 +486,12 @@ class _XdistController:
 
     def pytest_xdist_node_collection_finished(self, node, ids) -> None:
         collector = self.config.stash[_STATE].collector
+        try:
+            claims = json.loads((self.folder / f"{node.gateway.id}.json").read_text())
+        except (OSError, ValueError):
+            claims = {}
         for nodeid in ids:
-            collector.expect(nodeid, None)
+            collector.expect(nodeid, claims.get(nodeid))
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
