@@ -62,7 +62,10 @@ def _ranges(lines: list[int]) -> str:
 def _record_run(mc, block: codeblocks.CodeBlock, code: str, part: str,
                 dropped: tuple[int, ...] = ()) -> None:
     """Run ``code`` (a version of ``block``) and record every check of CODE-01 on it."""
-    result = codeblocks.run_code(code, timeout=TIMEOUT)
+    # The document's code draws unseeded (np.random.normal, torch.randn): its global
+    # generators are seeded from the run's root seed, so what it prints is reproducible.
+    seed = int(mc.seed("globals", source=block.source, part=part).generate_state(1)[0])
+    result = codeblocks.run_code(code, timeout=TIMEOUT, seed=seed)
     base = {"source": block.source, "part": part, "first_line": block.first_line}
     note = ""
     if dropped:

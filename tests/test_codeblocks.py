@@ -363,3 +363,27 @@ def test_compare_prints_document_001_agrees():
     (block,) = cb.read_blocks(SOURCES / "001_a41e3c103ce9f303.txt", language="python")
     checks = cb.compare_prints(block.code, cb.run_code(block.code, timeout=120))
     assert len(checks) == 3 and all(c.decision.outcome == "pass" for c in checks)
+
+
+UNSEEDED = """
+import random
+import numpy as np
+print(np.random.normal(), random.random())
+"""
+
+
+def test_run_code_seed_makes_unseeded_draws_reproducible():
+    """The document's unseeded global draws become a function of the seed."""
+    a = cb.run_code(UNSEEDED, seed=7)
+    b = cb.run_code(UNSEEDED, seed=7)
+    c = cb.run_code(UNSEEDED, seed=8)
+    assert a.ok and b.ok and c.ok
+    assert a.prints[0].text == b.prints[0].text != c.prints[0].text
+    # the rule text of a successful run carries no time (results.json is time-free)
+    assert cb.run_decision(a).rule == "exit status 0 (1 print calls)"
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "3"])
+def test_run_code_refuses_a_bad_seed(seed):
+    with pytest.raises(ValueError, match="`seed`"):
+        cb.run_code("print(1)", seed=seed)

@@ -93,14 +93,20 @@ def test_results_hold_catalogue_claims_with_verdicts(pytester):
     """Every catalogue claim is listed; claims without tests are 'not run'."""
     doc = _run(pytester)
     by_id = {c["id"]: c for c in doc["claims"]}
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert by_id["EX-04"]["verdict"] == "supported"
     assert by_id["EX-01"]["verdict"] == "supported"
     assert by_id["CE-07"]["verdict"] == "not run"
     check = by_id["EX-04"]["checks"][0]
     for key in ("name", "params", "kind", "outcome", "estimate", "mcse", "ci", "target",
-                "margin", "alpha", "delta", "n_reps", "seed", "seconds", "control"):
+                "margin", "alpha", "delta", "n_reps", "seed", "control"):
         assert key in check
+    # Times and workers live only in the run block (schema 2).
+    assert "seconds" not in check
+    assert all("seconds" not in t and "worker" not in t for t in by_id["EX-04"]["tests"])
+    timing = doc["run"]["timings"][check["test"]]
+    assert timing["seconds"] > 0 and len(timing["checks"]) == len(
+        [c for c in by_id["EX-04"]["checks"] if c["test"] == check["test"]])
     assert doc["run"]["alpha"]["stochastic_checks"] == 7
 
 
@@ -212,6 +218,22 @@ def test_marker_file_written_if_run(tmp_path_factory):
     assert len(errors) == 1 and "--report-dir: cannot write to" in errors[0]
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
     assert not list(pytester.path.glob("*.ran"))
+
+
+def test_identical_runs_differ_only_in_the_run_block(pytester):
+    """results.json outside `run` is a pure function of code, seed, scale and options: two
+    identical runs (here -n 2, whose worker assignment varies) give identical claims."""
+    pytester.makepyfile(test_tiny=TINY_SUITE)
+    docs = []
+    for i in range(2):
+        out = pytester.path / f"out{i}"
+        result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG,
+                                               "--report-dir", str(out), "-n", "2")
+        assert result.ret == 0
+        docs.append(json.loads((out / "results.json").read_text()))
+    a, b = ({k: v for k, v in d.items() if k != "run"} for d in docs)
+    assert a == b
+    assert docs[0]["run"]["timings"].keys() == docs[1]["run"]["timings"].keys()
 
 
 def test_bad_seed_is_a_usage_error(pytester):

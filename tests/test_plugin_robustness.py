@@ -54,7 +54,9 @@ reports.write_report = _broken
     result.assert_outcomes(passed=1)
     doc = json.loads((out / "results.json").read_text())
     assert [c["id"] for c in doc["claims"] if c["verdict"] != "not run"] == ["EX-01"]
-    assert not (out / "index.html").exists()
+    # No report, but no stale or misleading page either: the page says rendering failed.
+    page = (out / "index.html").read_text()
+    assert 'id="not-rendered"' in page and "renderer broke" in page
     result.stderr.fnmatch_lines(["*could not render*renderer broke*"])
 
 

@@ -104,7 +104,7 @@ def make_results() -> dict:
                tests=[_test("claims/test_map.py::test_map05", "skipped", "torch is not installed")]),
     ]
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "run": {
             "root_seed": 20261121, "scale": "standard",
             "alpha": {"family": 0.001, "capacity": 1000, "per_check": 1e-06, "stochastic_checks": 412,
@@ -429,7 +429,7 @@ def test_load_round_trips_and_converts_nonfinite_strings(tmp_path: Path, results
     [
         (lambda d: d.pop("run"), r"`results` is missing the required key `run`"),
         (lambda d: d["run"].pop("root_seed"), r"`run` is missing the required key `root_seed`"),
-        (lambda d: d.update(schema_version=2), r"unsupported `schema_version` 2; this reader knows version 1"),
+        (lambda d: d.update(schema_version=3), r"unsupported `schema_version` 3; this reader knows version 2"),
         (lambda d: d.pop("schema_version"), r"`schema_version` is missing"),
         (lambda d: d["claims"][1].pop("verdict"), r"`claims\[1\]` is missing the required key `verdict`"),
         (lambda d: d["claims"][0].update(verdict="maybe"), r"`claims\[0\].verdict` must be one of 'supported'"),
@@ -557,7 +557,7 @@ def _break_key(path: Path, results: dict) -> None:
 
 def _break_encoding(path: Path, results: dict) -> None:
     """Write bytes that are not UTF-8."""
-    path.write_bytes(b'{"schema_version": 1, "run": "\xff"}')
+    path.write_bytes(b'{"schema_version": 2, "run": "\xff"}')
 
 
 @pytest.mark.parametrize(
@@ -565,7 +565,7 @@ def _break_encoding(path: Path, results: dict) -> None:
     [
         (_break_missing, "results file not found"),
         (_break_json, "malformed JSON: "),
-        (_break_version, "unsupported `schema_version` 99; this reader knows version 1"),
+        (_break_version, "unsupported `schema_version` 99; this reader knows version 2"),
         (_break_key, "`claims[3].checks[0]` is missing the required key `outcome`"),
         (_break_encoding, "not valid UTF-8"),
     ],

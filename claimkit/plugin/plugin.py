@@ -423,6 +423,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.html_path = write_report(results_path, html_path)
     except Exception as exc:  # the JSON is safe on disk; say why the HTML is missing
         print(f"\nclaims: could not render {html_path}: {exc!r}", file=sys.stderr)
+        try:  # replace the in-progress page: the run did finish
+            from claimkit.report.placeholder import unrendered_page  # noqa: PLC0415
+
+            write_atomic(html_path, unrendered_page(
+                state.started.isoformat(timespec="seconds"),
+                " ".join(["pytest", *config.invocation_params.args]), repr(exc),
+                results_path.name))
+        except Exception:  # noqa: BLE001 - nothing more can be said on the page
+            pass
     cache = config.stash.get(_FIGURE_CACHE, None)
     if cache is not None:
         cache.prune()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from markupsafe import escape
 
-__all__ = ["in_progress_page"]
+__all__ = ["in_progress_page", "unrendered_page"]
 
 
 def in_progress_page(started: str, command: str, results_name: str = "results.json") -> str:
@@ -47,6 +47,32 @@ replaced by its report.</p>
 <p>Command: <code>{c}</code></p>
 <p>While it runs, <code>{r}</code> beside this page holds every result received so far (a
 snapshot marked <code>in_progress</code>). To read it as a report:
+<code>python -m claimkit.report {r} -o index.html</code>.</p>
+</body></html>
+"""
+
+
+def unrendered_page(started: str, command: str, error: str,
+                    results_name: str = "results.json") -> str:
+    """The page left when a run finished but its report could not be rendered."""
+    for name, value in (("started", started), ("command", command), ("error", error),
+                        ("results_name", results_name)):
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"`{name}` must be a non-empty string.")
+    s, c, e, r = escape(started), escape(command), escape(error), escape(results_name)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Statistical claims — report not rendered</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}
+.banner{{border:2px solid #b00020;background:#fdecee;padding:.75rem 1rem}}code{{word-break:break-all}}</style>
+</head><body>
+<h1>Statistical claims — the report could not be rendered</h1>
+<p class="banner" role="alert" id="not-rendered">The run started at <strong>{s}</strong> finished,
+but rendering its report failed: <code>{e}</code>.</p>
+<p>Command: <code>{c}</code></p>
+<p>Its results are complete in <code>{r}</code> beside this page; to retry the page:
 <code>python -m claimkit.report {r} -o index.html</code>.</p>
 </body></html>
 """

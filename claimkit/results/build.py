@@ -44,8 +44,14 @@ class TestState:
                             self.completed)
 
     def to_json(self) -> dict:
-        return {"nodeid": self.nodeid, "outcome": self.outcome, "message": self.message,
-                "seconds": round(self.seconds, 6), "worker": self.worker}
+        """The test as listed under its claim: what happened, never when or where (that is
+        :meth:`timing`, kept in ``run.timings``)."""
+        return {"nodeid": self.nodeid, "outcome": self.outcome, "message": self.message}
+
+    def timing(self) -> dict:
+        """Wall time and xdist worker of the test, and the wall time of each of its checks."""
+        return {"seconds": round(self.seconds, 6), "worker": self.worker,
+                "checks": [c.get("seconds") for c in self.checks]}
 
 
 def _first_line(longrepr: Any) -> str:
@@ -170,7 +176,8 @@ def build_results(collector: Collector, catalogue: Mapping[str, Any], run: Mappi
     alphas: list[float] = []
     for cid, info in catalogue.items():
         states = sorted(groups.get(cid, []), key=lambda s: s.nodeid)
-        checks = [{**c, "test": s.nodeid} for s in states for c in s.checks]
+        checks = [{**{k: v for k, v in c.items() if k != "seconds"}, "test": s.nodeid}
+                  for s in states for c in s.checks]
         alphas += [float(c.get("alpha") or 0.0) for c in checks]
         entry = dict(info.to_json())
         per_source, verdict = source_verdicts(states, entry["sources"])
@@ -191,7 +198,9 @@ def build_results(collector: Collector, catalogue: Mapping[str, Any], run: Mappi
                          "per_check": budget.check_alpha,
                          "stochastic_checks": budget.stochastic_checks,
                          "spent": budget.spent, "within": budget.within},
-               "tests": counts}
+               "tests": counts,
+               "timings": {st.nodeid: st.timing()
+                           for st in sorted(collector.tests.values(), key=lambda s: s.nodeid)}}
     unchecked = [u.to_json() for u in getattr(catalogue, "unchecked", ())]
     return json_safe({"schema_version": SCHEMA_VERSION, "run": run_doc, "claims": claims,
                       "unchecked_passages": unchecked,

@@ -42,7 +42,7 @@ OPTIONAL: dict[str, dict[str, Any]] = {
     "results": {"unclaimed_tests": [], "unchecked_passages": []},
     "claim": {"controls": "", "verdict_reasons": [], "supporting": False},
     "source": {"states_conditions": False, "verdict": None},
-    "test": {"message": "", "seconds": None, "worker": None},
+    "test": {"message": ""},
     "check": {
         "statistic": None,
         "params": {},
@@ -52,11 +52,28 @@ OPTIONAL: dict[str, dict[str, Any]] = {
         "test": None,
         "distance_delta": None,
     },
+    "run": {"timings": {}},
 }
 
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _MAX_REPR = 60
 
+
+
+def _attach_timings(doc: dict) -> None:
+    """Give every test its ``seconds`` and ``worker`` and every check its ``seconds`` from
+    ``run.timings`` (None where the run recorded none): the report shows them beside the
+    evidence, while the file keeps them apart from it."""
+    timings = doc["run"]["timings"]
+    for test in [t for c in doc["claims"] for t in c["tests"]] + doc["unclaimed_tests"]:
+        t = timings.get(test["nodeid"], {})
+        test["seconds"], test["worker"] = t.get("seconds"), t.get("worker")
+    for claim in doc["claims"]:
+        position: dict[str | None, int] = {}
+        for check in claim["checks"]:
+            i = position[check["test"]] = position.get(check["test"], -1) + 1
+            per = timings.get(check["test"], {}).get("checks", []) if check["test"] else []
+            check["seconds"] = per[i] if i < len(per) else None
 
 class ResultsError(ValueError):
     """``results.json`` is missing, unreadable, not JSON, or does not follow the schema."""
@@ -159,7 +176,8 @@ class _Validator:
         if not isinstance(doc, dict):
             self.fail("results", "a JSON object", doc)
         if "schema_version" not in doc:
-            raise ResultsError("`schema_version` is missing; this reader knows version 1.")
+            raise ResultsError(f"`schema_version` is missing; this reader knows version "
+                               f"{SCHEMA_VERSION}.")
         version = doc["schema_version"]
         if isinstance(version, bool) or not isinstance(version, int):
             self.fail("schema_version", "an integer", version)
@@ -173,6 +191,7 @@ class _Validator:
         out["unclaimed_tests"] = self.array(out["unclaimed_tests"], "unclaimed_tests", self.test)
         out["unchecked_passages"] = self.array(out["unchecked_passages"], "unchecked_passages",
                                                self.unchecked)
+        _attach_timings(out)
         seen: dict[str, int] = {}
         for i, claim in enumerate(out["claims"]):
             if claim["id"] in seen:
@@ -186,8 +205,17 @@ class _Validator:
         """``run``: seed, scale, α budget, versions, timing, test counts."""
         keys = ("root_seed", "scale", "alpha", "versions", "git_commit", "started", "wall_seconds",
                 "command", "workers", "interrupted", "exit_status", "tests")
-        out = self.obj(value, path, keys)
+        out = self.obj(value, path, keys, OPTIONAL["run"])
         out["root_seed"] = self.integer(out["root_seed"], f"{path}.root_seed")
+        timings = self.obj(out["timings"], f"{path}.timings", ())
+        for nodeid, t in timings.items():
+            where = f"{path}.timings[{nodeid!r}]"
+            t = timings[nodeid] = self.obj(t, where, ("seconds", "worker", "checks"))
+            t["seconds"] = self.number(t["seconds"], f"{where}.seconds", nullable=True)
+            t["worker"] = self.string(t["worker"], f"{where}.worker", nullable=True)
+            t["checks"] = self.array(t["checks"], f"{where}.checks",
+                                     lambda v, p: self.number(v, p, nullable=True))
+        out["timings"] = timings
         out["scale"] = self.string(out["scale"], f"{path}.scale")
         alpha = self.obj(out["alpha"], f"{path}.alpha",
                          ("family", "capacity", "per_check", "stochastic_checks", "spent", "within"))
@@ -261,15 +289,12 @@ class _Validator:
         out["nodeid"] = self.string(out["nodeid"], f"{path}.nodeid")
         out["outcome"] = self.choice(out["outcome"], f"{path}.outcome", TEST_OUTCOMES)
         out["message"] = self.string(out["message"], f"{path}.message")
-        out["seconds"] = self.number(out["seconds"], f"{path}.seconds", nullable=True)
-        out["worker"] = self.string(out["worker"], f"{path}.worker", nullable=True)
         return out
 
     def check(self, value: Any, path: str) -> dict:
         """One evidence record."""
         keys = ("claim", "name", "role", "control", "expected", "as_expected", "outcome", "kind",
-                "rule", "estimate", "target", "mcse", "ci", "margin", "alpha", "delta", "n_reps",
-                "seconds")
+                "rule", "estimate", "target", "mcse", "ci", "margin", "alpha", "delta", "n_reps")
         out = self.obj(value, path, keys, OPTIONAL["check"])
         for key in ("claim", "name", "kind", "rule", "note"):
             out[key] = self.string(out[key], f"{path}.{key}")
@@ -283,7 +308,6 @@ class _Validator:
         for key in ("target", "mcse", "margin", "delta", "statistic", "distance_delta"):
             out[key] = self.number(out[key], f"{path}.{key}", nullable=True)
         out["alpha"] = self.number(out["alpha"], f"{path}.alpha")
-        out["seconds"] = self.number(out["seconds"], f"{path}.seconds")
         out["n_reps"] = self.integer(out["n_reps"], f"{path}.n_reps", nullable=True)
         if out["ci"] is not None:
             ci = out["ci"]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 __all__ = ["CHECKS_KEY", "CLAIM_KEY", "COMPLETED_KEY", "SCHEMA_VERSION"]
 
-#: Version of the results document; the loader refuses other versions.
-SCHEMA_VERSION: int = 1
+#: Version of the results document; the loader refuses other versions. Version 2 keeps every
+#: time and worker name in ``run.timings`` (a file is then a pure function of code, seed,
+#: scale and options outside ``run``).
+SCHEMA_VERSION: int = 2
 #: ``user_properties`` key carrying a test's claim ID on its report.
 CLAIM_KEY: str = "claim_id"
 #: ``user_properties`` key carrying a test's recorded checks (JSON) on its call report.

@@ -400,7 +400,7 @@ def realistic_results(seed: int = 0) -> dict:
     counts["failed"] += 1
     n_stoch = sum(1 for c in claims for ch in c["checks"] if ch["alpha"])
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "run": {
             "root_seed": ROOT_SEED, "scale": SCALE,
             "alpha": {"family": 1e-3, "capacity": 1000, "per_check": ALPHA,
