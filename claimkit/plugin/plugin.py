@@ -26,7 +26,7 @@ from claimkit.plugin import calibration, costs
 from claimkit.catalogue import Catalogue, CatalogueError, load_catalogue
 from claimkit.plugin.context import ClaimRun
 from claimkit.plugin.options import non_negative_int
-from claimkit.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, Collector, build_results, git_commit,
+from claimkit.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, TEST_KEY, Collector, build_results, git_commit,
                                    versions, write_json_atomic)
 from claimkit.results.atomic import write_atomic
 from claimkit.backends import BACKENDS, make_backend
@@ -160,6 +160,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dask-address", action="store", default=None,
                     help="dask scheduler address for --mc-backend dask (default: a local "
                          "cluster of 2 thread workers).")
+    group.addoption("--claims-summary", action="store", default=None, metavar="PATH",
+                    help="also write a Markdown summary of the verdicts and of anything "
+                         "unexpected to PATH (e.g. \"$GITHUB_STEP_SUMMARY\").")
     calibration.add_options(group)
     costs.add_options(group)
     parser.addini("claims_catalogue", "the claims catalogue (TOML) to check, relative to the "
@@ -318,6 +321,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if claim not in catalogue:
             raise pytest.UsageError(f"{item.nodeid}: claim {claim!r} is not in the catalogue.")
         item.user_properties.append((CLAIM_KEY, claim))
+        item.user_properties.append((TEST_KEY, item.nodeid))
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reports its collection
@@ -407,12 +411,15 @@ def _report_paths(config: pytest.Config) -> tuple[Path, Path]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     state = config.stash.get(_STATE, None)
-    if state is None or config.getoption("no_claims_report") or catalogue_of(config) is None:
+    if state is None or catalogue_of(config) is None:
         return
     interrupted = state.interrupted or int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) \
         or session.shouldstop is not False
     doc = state.document(exit_status=int(exitstatus), interrupted=interrupted)
     doc = calibration.with_calibration(config, doc)
+    _write_ci_outputs(config, doc)
+    if config.getoption("no_claims_report"):
+        return
     results_path, html_path = _report_paths(config)
     write_json_atomic(doc, results_path)
     state.results_path = results_path
@@ -435,6 +442,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     cache = config.stash.get(_FIGURE_CACHE, None)
     if cache is not None:
         cache.prune()
+
+
+def _write_ci_outputs(config: pytest.Config, doc: dict) -> None:
+    """--claims-summary (Markdown) and the verdict properties of --junitxml's test cases."""
+    summary = config.getoption("claims_summary")
+    if summary:
+        from claimkit.report.markdown import summary_markdown  # noqa: PLC0415
+
+        try:
+            path = Path(summary)
+            if not path.is_absolute():
+                path = Path(config.invocation_params.dir) / path
+            with open(path, "a", encoding="utf-8") as fh:  # a CI summary file is appended to
+                fh.write(summary_markdown(doc))
+        except OSError as exc:
+            print(f"\nclaims: could not write the summary {summary}: {exc}", file=sys.stderr)
+    xmlpath = getattr(config.option, "xmlpath", None)
+    if xmlpath:
+        from claimkit.results.junit import add_verdicts  # noqa: PLC0415
+
+        try:
+            add_verdicts(Path(config.invocation_params.dir) / xmlpath, doc)
+        except (OSError, ValueError) as exc:
+            print(f"\nclaims: could not add verdicts to {xmlpath}: {exc}", file=sys.stderr)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
