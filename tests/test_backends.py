@@ -185,3 +185,105 @@ def test_dask_address_without_dask_backend_is_a_usage_error(pytester):
                                            "tcp://127.0.0.1:8786")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--mc-backend: `address` needs the 'dask' backend*"])
+
+
+# --------------------------------------------------------------------------------------------
+# a cluster started separately: scheduler and two workers as their own processes
+# --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def separate_cluster(tmp_path_factory):
+    """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, started from an
+    empty folder with no PYTHONPATH: they know nothing of this repository's test modules."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    dask_cli = shutil.which("dask", path=os.path.dirname(sys.executable)) or shutil.which("dask")
+    if dask_cli is None:
+        pytest.fail("the dask command-line tool is missing (it comes with dask[distributed])")
+    home = tmp_path_factory.mktemp("cluster")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    info = home / "scheduler.json"
+    procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(info)], cwd=home,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert info.exists(), "the scheduler did not start within 60 s"
+        time.sleep(0.3)
+        address = json.loads(info.read_text())["address"]
+        for _ in range(2):
+            procs.append(subprocess.Popen([dask_cli, "worker", address, "--nthreads", "1",
+                                           "--no-dashboard", "--local-directory", str(home)],
+                                          cwd=home, env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        yield address, procs
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+@needs_dask
+def test_separately_started_cluster_gives_the_local_numbers(pytester, separate_cluster):
+    """--dask-address of a scheduler with two worker processes: the kernels (lambdas in a test
+    module the workers cannot import) are shipped by value; the numbers equal the local run's."""
+    address, _ = separate_cluster
+    local = _numbers(pytester)
+    remote = _numbers(pytester, "--mc-backend", "dask", "--dask-address", address)
+    assert local and remote == local
+
+
+@needs_dask
+def test_unreachable_scheduler_is_a_usage_error_before_any_test(pytester):
+    """A scheduler address nobody listens on: one clear usage error, no test waits."""
+    import socket
+
+    with socket.socket() as s:                 # a free port, closed again: nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    pytester.makepyfile(test_tiny=SUITE)
+    import claimkit.backends as backends
+    result = pytester.runpytest_subprocess("--claims-catalogue", CATALOGUE_ARG, "--mc-backend",
+                                           "dask", "--dask-address", f"tcp://127.0.0.1:{port}",
+                                           timeout=backends.CONNECT_TIMEOUT + 60)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--dask-address: cannot use dask scheduler "
+                                 f"tcp://127.0.0.1:{port}*"])
+
+
+@needs_dask
+def test_a_cluster_without_workers_fails_a_submission_in_bounded_time(separate_cluster,
+                                                                     monkeypatch):
+    """Every worker gone: the submission fails with a message after NO_WORKER_TIMEOUT."""
+    import time
+
+    import claimkit.backends as backends
+
+    address, procs = separate_cluster
+    backend = DaskBackend(address=address)
+    try:
+        backend.check()
+        for p in procs[1:]:                     # kill both workers
+            p.kill()
+            p.wait()
+        deadline = time.monotonic() + 30
+        while backend.client.scheduler_info()["workers"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        monkeypatch.setattr(backends, "NO_WORKER_TIMEOUT", 2.0)
+        t0 = time.monotonic()
+        with pytest.raises(RuntimeError, match="no dask worker left"):
+            backend(np.zeros, [1, 2])          # importable everywhere: only workers lack
+        assert time.monotonic() - t0 < 30
+    finally:
+        backend.close()
+

@@ -209,10 +209,17 @@ def pytest_configure(config: pytest.Config) -> None:
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistController(config), "claims-xdist-controller")
     try:
-        config.stash[_BACKEND] = make_backend(config.getoption("mc_backend"),
-                                              config.getoption("dask_address"))
+        backend = config.stash[_BACKEND] = make_backend(
+            config.getoption("mc_backend"), config.getoption("dask_address"),
+            code_root=config.rootpath)
     except (ValueError, ImportError) as exc:
         raise pytest.UsageError(f"--mc-backend: {exc}")
+    if backend is not None and backend.address is not None:
+        try:  # an unreachable scheduler is said now, not after a timeout in every test
+            backend.check()
+        except ConnectionError as exc:
+            backend.close()
+            raise pytest.UsageError(f"--dask-address: {exc}") from None
     calibration.configure(config)
     costs.configure(config)
     _check_report_dir(config)
