@@ -196,8 +196,8 @@ WALD_LEVEL: float = 0.95
 Z_WALD: float = float(special.ndtri(0.5 + WALD_LEVEL / 2))
 #: ASY-02 negative control: the 90 % interval's z, claimed (falsely) to give 95 % coverage.
 Z_CONTROL: float = float(special.ndtri(0.95))
-#: Points of the ECDF figures (quantiles of the standardised MLE).
-FIGURE_POINTS: int = 60
+#: Points of the ECDF-deviation figures (F̂ − F at quantiles of the sample and of the law).
+FIGURE_POINTS: int = 400
 
 
 # ----------------------------------------------------------------------------------------------
@@ -298,22 +298,32 @@ def _log_mdae(errors: np.ndarray) -> tuple[float, float]:
 
 def _ecdf_figure(z: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray],
                  ppf: Callable[[np.ndarray], np.ndarray], eps: float, title: str, xlabel: str,
-                 ref_label: str) -> dict:
-    """ECDF with its DKW band against the reference CDF, at ≤ ``FIGURE_POINTS`` points.
+                 ref_label: str, margin: float | None = None) -> dict:
+    """The ECDF's deviation from the reference law, F̂(x) − F(x), with its DKW band.
 
-    The points are quantiles of the sample and of the reference law (half each), so that a
-    degenerate or atomic sample is drawn against the whole range of the reference.
+    A calibration plot in the form statisticians read it: at ``FIGURE_POINTS`` points (half
+    quantiles of the sample, half of the reference law, so that an atomic sample is drawn
+    over the whole range) the difference and the simultaneous band ±``eps`` (the DKW
+    half-width at the check's α) around it; the check's margin, if it has one, as reference
+    lines. A deviation is visible at the scale of the band, which a plot of the two CDFs on
+    [0, 1] hides.
     """
     zs = np.sort(z)
     levels = (np.arange(FIGURE_POINTS // 2) + 0.5) / (FIGURE_POINTS // 2)
     x = np.unique(np.concatenate([np.quantile(zs, levels), ppf(levels)]))
-    y = np.searchsorted(zs, x, side="right") / zs.size
-    return {"kind": "ecdf", "title": title, "xlabel": xlabel, "ylabel": "CDF",
-            "xscale": "linear", "yscale": "linear",
-            "series": [{"label": f"ECDF (R = {zs.size}) with DKW band ±{eps:.3f}",
-                        "x": x, "y": y, "lo": np.clip(y - eps, 0, 1),
-                        "hi": np.clip(y + eps, 0, 1)}],
-            "reference": [{"label": ref_label, "x": x, "y": cdf(x)}]}
+    d = np.searchsorted(zs, x, side="right") / zs.size - cdf(x)
+    reference = [{"label": "no deviation", "x": [float(x[0]), float(x[-1])], "y": [0.0, 0.0]}]
+    if margin is not None:
+        reference += [{"label": f"margin ±{margin:.3g}", "x": [float(x[0]), float(x[-1])],
+                       "y": [margin, margin]},
+                      {"label": f"−{margin:.3g}", "x": [float(x[0]), float(x[-1])],
+                       "y": [-margin, -margin]}]
+    return {"kind": "line", "title": title, "xlabel": xlabel,
+            "ylabel": f"F̂ − {ref_label.split(' ')[0]}", "xscale": "linear", "yscale": "linear",
+            "series": [{"label": f"ECDF − {ref_label} (R = {zs.size}), simultaneous DKW "
+                                 f"band ±{eps:.3f}",
+                        "x": x, "y": d, "lo": d - eps, "hi": d + eps}],
+            "reference": reference}
 
 
 def _exp_ppf(q: np.ndarray) -> np.ndarray:
@@ -688,7 +698,8 @@ def test_mle_is_asymptotically_normal(mc, name):
             if n == N_MAX:
                 figure = _ecdf_figure(z, special.ndtr, special.ndtri, dec.ci[1] - dec.estimate,
                                       f"{model.name}: standardised {pname}̂, n = {N_MAX}",
-                                      "√(n I) (θ̂ − θ)", "Φ (N(0, 1))")
+                                      "√(n I) (θ̂ − θ)", "Φ (N(0, 1))",
+                                      margin=ks_envelope(n))
             mc.record(f"{model.name}: n = {n}: Kolmogorov distance of √(nI)({pname}̂ − {pname}) "
                       f"to N(0,1) is within the n^(−1/2) envelope {ks_envelope(n):.3g}", dec,
                       params={**params, "n": n, "margin": ks_envelope(n)}, seed=runs[n].seed,

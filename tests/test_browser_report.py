@@ -2,9 +2,10 @@
 
 The page is generated here from a realistic results document (``tests/browser/samples.py``)
 with :func:`reports.write_report` -- no suite run. Without Chromium the tests skip with the
-reason, except under ``CI=true``, where a missing browser is a failure. A screenshot of the
-page is saved to ``artifacts/report-browser.png`` (and of one claim to
-``artifacts/report-browser-claim.png``) at the repository root; the paths are printed.
+reason, except under ``CI=true``, where a missing browser is a failure. Screenshots of the
+page at 1400 px and at 400 px (a phone) are saved to ``artifacts/report-browser-1400.png`` and
+``artifacts/report-browser-400.png`` (and of one claim to ``report-browser-claim.png`` and
+``report-browser-400-claim.png``) at the repository root; the paths are printed.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ def page(doc: dict, tmp_path_factory: pytest.TempPathFactory):
         yield chrome
 
 
+#: Opens every folded part (further figures, checks tables) as a reader clicking them would.
+OPEN_ALL = "document.querySelectorAll('details').forEach(function (d) { d.open = true; });"
+
+
 def _show_all(chrome: Chrome) -> None:
     """Reset the filter to every verdict and an empty search."""
     box = chrome.find("#filter-text")
@@ -97,6 +102,7 @@ def _show_all(chrome: Chrome) -> None:
 def test_every_claim_section_renders_with_its_figures(page: Chrome, doc: dict) -> None:
     """Each claim of results.json has one visible section holding all its figures, drawn and labelled."""
     _show_all(page)
+    page.run(OPEN_ALL)
     info = page.run("""
         return Array.prototype.map.call(document.querySelectorAll('article.claim'), function (a) {
           var svgs = a.querySelectorAll('figure.plot svg');
@@ -190,10 +196,11 @@ def test_hostile_strings_stay_inert(page: Chrome) -> None:
 
 
 def test_screenshot_is_saved_as_an_artifact(page: Chrome) -> None:
-    """A viewport screenshot and one of a claim with figures are written under artifacts/."""
+    """A viewport screenshot (1400 px wide) and one of a claim with figures are written under
+    artifacts/."""
     _show_all(page)
     page.run("window.scrollTo(0, 0);")
-    top = page.screenshot(ARTIFACTS / "report-browser.png")
+    top = page.screenshot(ARTIFACTS / "report-browser-1400.png")
     page.run("document.getElementById('filters').style.position = 'static';")  # not over the claim
     claim = page.screenshot(ARTIFACTS / "report-browser-claim.png", page.find("#claim-ASY-02"))
     page.run("document.getElementById('filters').style.position = '';")
@@ -215,7 +222,38 @@ def test_without_javascript_every_claim_is_visible(doc: dict, tmp_path: Path) ->
         assert len(claims) == len(doc["claims"])
         assert all(chrome.displayed(c) for c in claims)
         assert not chrome.displayed(chrome.find("#filters"))
+        # Folded parts open natively (no script of the page is needed): click each summary.
+        for summary in chrome.find_all("details > summary"):
+            chrome.click(summary)
         svgs = chrome.find_all("figure.plot svg")
         assert len(svgs) == sum(_expected_figures(c) for c in doc["claims"])
         assert all(chrome.rect(s)["width"] > 200 for s in svgs)
         assert chrome.run("return document.getElementById('filter-count').textContent;") == ""
+
+
+def test_phone_width_has_no_horizontal_scroll_and_is_screenshot(doc: dict, tmp_path: Path) -> None:
+    """At 400 px the page never scrolls sideways (figures scale, tables scroll inside their
+    box), folded parts open included; screenshots of the top and of a claim at 400 px."""
+    _require_browser()
+    src = tmp_path / "results.json"
+    src.write_text(json.dumps(as_json_safe(doc), ensure_ascii=False), encoding="utf-8")
+    html = write_report(src, tmp_path / "index.html")
+    with Chrome(width=400, height=900) as chrome:
+        chrome.get(html.as_uri())
+        width = chrome.run("return window.innerWidth;")
+        assert width <= 420
+        assert chrome.run("return document.documentElement.scrollWidth;") <= width
+        top = chrome.screenshot(ARTIFACTS / "report-browser-400.png")
+        chrome.run(OPEN_ALL)
+        assert chrome.run("return document.documentElement.scrollWidth;") <= width
+        wide = chrome.run("""return Array.prototype.filter.call(
+            document.querySelectorAll('article.claim, figure.plot, svg.plot'),
+            function (e) { return e.getBoundingClientRect().right > window.innerWidth + 1; }
+          ).map(function (e) { return (e.id || e.tagName) + ':' + e.getBoundingClientRect().right; });""")
+        assert wide == []
+        chrome.run("document.getElementById('filters').style.position = 'static';")
+        claim = chrome.screenshot(ARTIFACTS / "report-browser-400-claim.png",
+                                  chrome.find("#claim-ASY-02"))
+        for path in (top, claim):
+            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            print(f"screenshot: {path}")

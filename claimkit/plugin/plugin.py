@@ -432,6 +432,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.results_path = results_path
     if not doc["run"]["alpha"]["within"]:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        n_figures = sum(c.get("figure") is not None for cl in doc["claims"] for c in cl["checks"])
+        reporter.write_line(f"claims: rendering {html_path} ({len(doc['claims'])} claims, "
+                            f"{n_figures} attached figures, most drawn while the tests ran) ...")
     try:
         from claimkit.report import write_report  # noqa: PLC0415 (matplotlib: load late)
         state.html_path = write_report(results_path, html_path)
