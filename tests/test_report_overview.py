@@ -213,3 +213,30 @@ def test_malformed_calibration_costs_only_its_section(doc: dict) -> None:
     page = render({**doc, "calibration": {"repetitions": 3}})
     assert "The calibration summary could not be shown: UndefinedError" in page
     assert page.count('<article class="claim"') == len(doc["claims"])
+
+
+def test_row_labels_keep_the_part_that_tells_long_names_apart() -> None:
+    """Long names that differ only near their end keep that end (issue: labels were cut
+    before the distinguishing part)."""
+    from claimkit.report.derived import row_labels
+
+    stem = "forward algorithm equals the log of the sum over every hidden path of the chain"
+    checks = [{"name": f"{stem} at sequence length T = {t}", "params": {}} for t in (50, 2000)]
+    labels = row_labels(checks)
+    assert len(set(labels)) == 2
+    assert labels[0].endswith("T = 50") and labels[1].endswith("T = 2000")
+    assert all(len(label) <= 72 for label in labels)
+    # short names are untouched
+    assert row_labels([{"name": "a"}, {"name": "b"}]) == ["a", "b"]
+
+
+def test_caption_of_a_refuted_checks_figure_does_not_state_it_as_fact() -> None:
+    """MAP-05's AdamW figure: the caption names the check and says it is refuted."""
+    from claimkit.report.render import _figure_caption
+
+    check = {"name": "AdamW converges to the Gaussian-prior MAP", "role": "refuted",
+             "outcome": "fail", "control": False}
+    caption = _figure_caption(check)
+    assert caption == ("Drawn for the refuted check “AdamW converges to the Gaussian-prior "
+                       "MAP”: the statement as written is refuted.")
+    assert _figure_caption({**check, "role": "literal", "outcome": "pass"}).endswith(": pass.")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from typing import Any, Mapping, Sequence
 
 from .figures import forest_svg
@@ -59,6 +60,34 @@ def _param_text(value: Any) -> str:
                                                            separators=(",", ":"))
 
 
+#: Characters of a long name kept before the ellipsis when its distinguishing part follows.
+_LEAD_CHARS = 16
+
+
+def _distinct_names(names: Sequence[str]) -> dict[str, str]:
+    """Each name cut to :data:`_NAME_CHARS`; names that the cut would make equal keep their
+    beginning, an ellipsis, and the part where they start to differ (so that rows which only
+    differ late -- "... at n = 50" vs "... at n = 2000" -- stay told apart)."""
+    flat = {n: " ".join(n.split()) for n in dict.fromkeys(names)}
+    cut = {n: _short(f, _NAME_CHARS) for n, f in flat.items()}
+    groups: dict[str, list[str]] = {}
+    for n, c in cut.items():
+        groups.setdefault(c, []).append(n)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        texts = [flat[n] for n in members]
+        common = len(os.path.commonprefix(texts))
+        start = max(_LEAD_CHARS, common - 12)        # a little context before the difference
+        start = texts[0].rfind(" ", 0, start) + 1 or start
+        for n in members:
+            text = flat[n]
+            if len(text) <= _NAME_CHARS:
+                continue
+            cut[n] = _short(text[:_LEAD_CHARS].rstrip() + "… " + text[start:], _NAME_CHARS)
+    return cut
+
+
 def row_labels(checks: Sequence[Mapping[str, Any]]) -> list[str]:
     """Short one-line labels for checks: the name, plus the parameters that tell apart checks
     of equal name.
@@ -76,9 +105,10 @@ def row_labels(checks: Sequence[Mapping[str, Any]]) -> list[str]:
     by_name: dict[str, list[Mapping[str, Any]]] = {}
     for c in checks:
         by_name.setdefault(c["name"], []).append(c)
+    short = _distinct_names([c["name"] for c in checks])
     out = []
     for c in checks:
-        label = _short(c["name"], _NAME_CHARS)
+        label = short[c["name"]]
         same = by_name[c["name"]]
         if len(same) > 1:
             params = c.get("params") or {}

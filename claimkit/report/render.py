@@ -169,7 +169,25 @@ def _figure(check: Mapping[str, Any], prefix: str) -> dict:
     except Exception as exc:  # noqa: BLE001 - one bad figure must not cost the whole report
         svg, error = None, f"{type(exc).__name__}: {exc}".splitlines()[0]
     return {"svg": svg, "error": error, "title": spec.get("title") or check["name"],
-            "caption": check["name"], "derived": False}
+            "caption": _figure_caption(check), "derived": False}
+
+
+#: How a figure's caption reads the outcome of the check it was drawn for, by role.
+_CAPTION_OUTCOME = {
+    ("refuted", "fail"): "the statement as written is refuted",
+    ("refuted", "pass"): "the statement as written held here",
+    ("control", "fail"): "the false variant is rejected",
+    ("control", "pass"): "the false variant was not rejected",
+}
+
+
+def _figure_caption(check: Mapping[str, Any]) -> str:
+    """Caption of an attached figure: which check it belongs to and what that check found --
+    never the check's statement alone, which for a refuted statement would read as a fact."""
+    role, outcome = check["role"], check["outcome"]
+    found = _CAPTION_OUTCOME.get((role, outcome), f"{outcome}")
+    kind = "negative control" if check.get("control") else f"{role} check"
+    return f"Drawn for the {kind} “{check['name']}”: {found}."
 
 
 def _check_view(c: Mapping[str, Any]) -> dict:
