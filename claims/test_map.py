@@ -663,6 +663,15 @@ def test_weight_decay_optimisers_numpy(mc, kind):
                   {k: _late_spread(r.iterates, r.steps) for k, r in runs.items()})
 
 
+def _torch_loss(torch, problem: optimisers.ConvexProblem, X, y, w):
+    """The problem's mean loss in torch: half the mean squared error, or the mean binary
+    cross-entropy of the logits."""
+    z = X @ w
+    if problem.kind == "least-squares":
+        return 0.5 * torch.mean((z - y) ** 2)
+    return torch.nn.functional.binary_cross_entropy_with_logits(z, y)
+
+
 def _torch_run(torch, problem: optimisers.ConvexProblem, cls, **kwargs
                ) -> tuple[np.ndarray, bool, float]:
     """Full-batch training with a torch.optim optimiser in float64; returns the final weights,
@@ -677,12 +686,7 @@ def _torch_run(torch, problem: optimisers.ConvexProblem, cls, **kwargs
     history = [prev.numpy().copy()]
     for _ in range(MAX_ITER):
         opt.zero_grad()
-        z = X @ w
-        if problem.kind == "least-squares":
-            loss = 0.5 * torch.mean((z - y) ** 2)
-        else:
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
-        loss.backward()
+        _torch_loss(torch, problem, X, y, w).backward()
         opt.step()
         cur = w.detach()
         moved = float(torch.max(torch.abs(cur - prev)))
@@ -739,12 +743,7 @@ def _torch_steps(torch, problem: optimisers.ConvexProblem, cls, l2: float, **kwa
     out = [w.detach().numpy().copy()]
     for _ in range(STEP_CHECK_STEPS):
         opt.zero_grad()
-        z = X @ w
-        if problem.kind == "least-squares":
-            loss = 0.5 * torch.mean((z - y) ** 2)
-        else:
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
-        (loss + 0.5 * l2 * torch.sum(w * w)).backward()
+        (_torch_loss(torch, problem, X, y, w) + 0.5 * l2 * torch.sum(w * w)).backward()
         opt.step()
         out.append(w.detach().numpy().copy())
     return np.array(out)
