@@ -78,3 +78,39 @@ def test_summary_escapes_table_cells():
            "claims": [{"id": "X-1", "title": "a | b\nc", "verdict": "supported",
                        "expected_verdict": "supported", "tests": [], "checks": []}]}
     assert "| X-1 | a \\| b c | supported | supported | ✓ |" in summary_markdown(doc)
+
+
+def test_rendering_the_report_is_announced(outputs):
+    """The controller says it is rendering (it used to render for ~20 s in silence)."""
+    result, _, _ = outputs
+    result.stdout.fnmatch_lines(["claims: rendering *index.html (40 claims, * attached figures*"])
+
+
+def test_ecdf_figures_show_the_deviation_with_its_band():
+    """ASY-02's ECDF figures plot F̂ − F (a calibration plot) at FIGURE_POINTS points with the
+    simultaneous DKW band around it and the margin, instead of two CDFs on [0, 1]."""
+    import importlib.util
+
+    import numpy as np
+    from scipy import special
+
+    path = Path(__file__).resolve().parents[1] / "claims" / "test_asymptotics.py"
+    spec = importlib.util.spec_from_file_location("asy_for_figure", path)
+    module = importlib.util.module_from_spec(spec)
+    import sys
+    sys.modules[spec.name] = module          # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    z = np.random.default_rng(0).standard_normal(16384)
+    fig = module._ecdf_figure(z, special.ndtr, special.ndtri, 0.02, "t", "x", "Φ (N(0, 1))",
+                              margin=0.1)
+    (series,) = fig["series"]
+    x, d = np.asarray(series["x"]), np.asarray(series["y"])
+    assert fig["kind"] == "line" and len(x) > 0.9 * module.FIGURE_POINTS >= 360
+    np.testing.assert_allclose(d, np.searchsorted(np.sort(z), x, side="right") / z.size
+                               - special.ndtr(x))
+    np.testing.assert_allclose(np.asarray(series["hi"]) - d, 0.02)
+    assert abs(d).max() < 0.02            # a true N(0, 1) sample stays inside its band
+    assert {r["label"] for r in fig["reference"]} >= {"no deviation", "margin ±0.1"}

@@ -435,6 +435,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         n_figures = sum(c.get("figure") is not None for cl in doc["claims"] for c in cl["checks"])
+        writer = getattr(reporter, "_tw", None)  # xdist's progress line leaves no newline
+        if getattr(writer, "width_of_current_line", 0):
+            writer.line()
         reporter.write_line(f"claims: rendering {html_path} ({len(doc['claims'])} claims, "
                             f"{n_figures} attached figures, most drawn while the tests ran) ...")
     try:
