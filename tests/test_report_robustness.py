@@ -291,7 +291,14 @@ def _interrupt(pytester: pytest.Pytester, sig: int, *args: str, group: bool = Tr
         time.sleep(0.1)
     time.sleep(0.5)
     (os.killpg(proc.pid, sig) if group else os.kill(proc.pid, sig))
-    output, _ = proc.communicate(timeout=60)
+    try:
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if sig == signal.SIGKILL:       # the controller is gone: end its orphaned workers
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
     page = (out / "index.html").read_text(encoding="utf-8")
     return proc.returncode, doc, page + "\n<!--output\n" + output
@@ -332,3 +339,25 @@ def test_in_progress_page_escapes_and_validates():
     assert "&lt;script&gt;" in page and "<script>" not in page
     with pytest.raises(ValueError, match="`command`"):
         in_progress_page("2026", "")
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_killed_controller_leaves_every_test_with_its_claim_and_no_stale_page(pytester, workers):
+    """SIGKILL of the controller mid-run (serial and -n 2): the last snapshot lists every
+    collected test under its claim, partly-run claims are not firm, and the page in the folder
+    is the in-progress page, not an older report."""
+    import signal
+
+    out = pytester.path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("<html>OLD COMPLETE REPORT</html>")
+    code, doc, page = _interrupt(pytester, signal.SIGKILL, "--mc-snapshot-seconds", "0",
+                                 *workers, group=False)
+    assert code == -signal.SIGKILL
+    assert doc["run"]["in_progress"] is True and doc["unclaimed_tests"] == []
+    claims = {c["id"]: c for c in doc["claims"]}
+    tests = {t["nodeid"]: c["id"] for c in doc["claims"] for t in c["tests"]}
+    assert len(tests) == 9 and tests["test_suite.py::test_slow_part_of_ex01"] == "EX-01"
+    assert claims["EX-01"]["verdict"] in ("partly checked", "not run")
+    assert claims["EX-02"]["verdict"] == "not run"
+    assert "OLD COMPLETE REPORT" not in page and 'id="in-progress"' in page
