@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.suite_time import run_suite
 from benchmarks.timing import record_ratio
 
-ROOT = Path(__file__).resolve().parent.parent
 #: CPU <= 2 x floor.
 TARGET: float = 0.5
 
@@ -29,12 +27,10 @@ def run_cost_model(scale: str = "standard") -> dict:
     """Run the claims suite serially with ``--mc-cost-model`` and return its document."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cost.json"
-        cmd = [sys.executable, "-m", "pytest", "claims/", "-q", "-p", "no:cacheprovider",
-               "-p", "no:xdist", "--mc-scale", scale, "--report-dir", tmp,
-               "--mc-cost-model", str(path)]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        if proc.returncode != 0 or not path.exists():
-            raise RuntimeError(f"claims run failed ({proc.returncode}):\n{proc.stdout[-3000:]}")
+        run = run_suite(scale, "-p", "no:xdist", "--mc-cost-model", str(path))
+        if run["exit_code"] != 0 or not path.exists():
+            raise RuntimeError(f"claims run failed: exit {run['exit_code']}, "
+                               f"tests {run['tests']}")
         return json.loads(path.read_text())
 
 

@@ -64,9 +64,6 @@ class DrawLog:
             getattr(rng, method)(*args, **kwargs)
         return time.process_time() - start
 
-    def clear(self) -> None:
-        self.calls.clear()
-
 
 #: The log the counting generators write to (one per measured section; see :func:`counting`).
 _ACTIVE: list[DrawLog] = []

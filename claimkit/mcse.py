@@ -31,12 +31,14 @@ statistical methods. Statistics in Medicine 38(11), 2074-2102, Table 6.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
 __all__ = [
     "Estimate",
     "mean",
+    "log_root",
     "bias",
     "empirical_se",
     "mse",
@@ -145,6 +147,32 @@ def mean(x: object, *, axis: int = 0) -> Estimate:
     Estimate
     """
     return _out(*_mean_and_mcse(_reps(x, "x", axis)))
+
+
+def log_root(means: Sequence[Estimate]) -> tuple[np.ndarray, np.ndarray]:
+    """``0.5 log`` of each estimated mean and its delta-method MCSE ``MCSE / (2 mean)``.
+
+    With the means of per-replication squared errors at each point of a grid, this is log
+    RMSE and its standard error: the y of a rate plot of log RMSE on log n.
+
+    Parameters
+    ----------
+    means : sequence of Estimate
+        Positive scalar means (e.g. :func:`mean` of squared errors), one per grid point.
+
+    Returns
+    -------
+    log_rmse, se : numpy.ndarray
+        One value per estimate.
+
+    References
+    ----------
+    Morris, White & Crowther (2019), Stat. Med. 38(11), Table 6 (MCSE of the MSE).
+    """
+    value = np.array([m.value for m in means], dtype=float)
+    if value.ndim != 1 or value.size == 0 or not np.all(value > 0):
+        raise ValueError("`means` must be a non-empty sequence of positive scalar estimates.")
+    return 0.5 * np.log(value), np.array([m.mcse for m in means]) / (2.0 * value)
 
 
 def bias(estimates: object, theta: object, *, axis: int = 0) -> Estimate:

@@ -157,9 +157,7 @@ def _column(run: RateRun, name: str) -> np.ndarray:
 
 def _log_rmse(runs: list[RateRun], name: str) -> tuple[np.ndarray, np.ndarray]:
     """log RMSE per n and its MCSE (delta method: MCSE(MSE) / (2 MSE))."""
-    est = [mcse.mean(_column(r, name)) for r in runs]
-    mse = np.array([e.value for e in est])
-    return 0.5 * np.log(mse), np.array([e.mcse for e in est]) / (2.0 * mse)
+    return mcse.log_root([mcse.mean(_column(r, name)) for r in runs])
 
 
 #: The parameter groups of the rate checks: column of ``_STATS``, what it is, check name.

@@ -27,12 +27,12 @@ __all__ = ["HMMFit", "align_states", "brute_force_loglik", "fit_baum_welch", "fo
            "random_hmm", "sample_hmm"]
 
 
-def _check(obs: object, start: object, trans: object, emit: object
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _check_model(start: object, trans: object, emit: object
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """π, A and B validated: a probability vector and two row-stochastic matrices."""
     pi = as_finite_array(start, "start")
     a = as_finite_array(trans, "trans")
     b = as_finite_array(emit, "emit")
-    o = np.asarray(obs)
     k = pi.shape[0] if pi.ndim == 1 else 0
     if pi.ndim != 1 or k < 1 or np.any(pi < 0) or not np.isclose(pi.sum(), 1.0):
         raise ValueError("`start` must be a probability vector.")
@@ -40,15 +40,17 @@ def _check(obs: object, start: object, trans: object, emit: object
         raise ValueError("`trans` must be a K×K row-stochastic matrix (K = len(start)).")
     if b.ndim != 2 or b.shape[0] != k or np.any(b < 0) or not np.allclose(b.sum(axis=1), 1.0):
         raise ValueError("`emit` must be a K×M row-stochastic matrix (K = len(start)).")
+    return pi, a, b
+
+
+def _check(obs: object, start: object, trans: object, emit: object
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    pi, a, b = _check_model(start, trans, emit)
+    o = np.asarray(obs)
     if o.ndim != 1 or o.size < 1 or not np.issubdtype(o.dtype, np.integer) \
             or np.any(o < 0) or np.any(o >= b.shape[1]):
         raise ValueError("`obs` must be a non-empty 1-D array of symbols in [0, M).")
     return o, pi, a, b
-
-
-def _check_model(start: object, trans: object, emit: object
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return _check(np.zeros(1, dtype=np.int64), start, trans, emit)[1:]
 
 
 def forward_loglik(obs: object, start: object, trans: object, emit: object) -> float:

@@ -84,6 +84,18 @@ def _backward_counts(o, trans, emit, alpha, c, beta, xi, counts):  # pragma: no 
 
 
 @numba.njit(cache=True, nogil=True)
+def _normalise_rows(counts, out):  # pragma: no cover - compiled
+    """``out[i, :] = counts[i, :] / sum(counts[i, :])`` (the M-step of a row-stochastic
+    matrix)."""
+    for i in range(counts.shape[0]):
+        row = 0.0
+        for j in range(counts.shape[1]):
+            row += counts[i, j]
+        for j in range(counts.shape[1]):
+            out[i, j] = counts[i, j] / row
+
+
+@numba.njit(cache=True, nogil=True)
 def _fit_one(o, start, trans0, emit0, tol, max_iter, tied, out_trans, out_emit):  # pragma: no cover
     """EM for one sequence; returns (iterations, converged, final log L, largest decrease)."""
     t_len = o.shape[0]
@@ -112,30 +124,16 @@ def _fit_one(o, start, trans0, emit0, tol, max_iter, tied, out_trans, out_emit):
         previous = loglik
         _backward_counts(o, trans, emit, alpha, c, beta, xi, counts)
         if tied:
-            # Independent states: every row of the transition matrix is the state frequency.
-            tot = 0.0
-            for i in range(k_n):
-                for j in range(k_n):
-                    tot += xi[i, j]
+            # Independent states: every row of the transition counts is their column sum, so
+            # every row of A becomes the state frequency.
             for j in range(k_n):
                 col = 0.0
                 for i in range(k_n):
                     col += xi[i, j]
                 for i in range(k_n):
-                    trans[i, j] = col / tot
-        else:
-            for i in range(k_n):
-                row = 0.0
-                for j in range(k_n):
-                    row += xi[i, j]
-                for j in range(k_n):
-                    trans[i, j] = xi[i, j] / row
-        for k in range(k_n):
-            row = 0.0
-            for m in range(m_n):
-                row += counts[k, m]
-            for m in range(m_n):
-                emit[k, m] = counts[k, m] / row
+                    xi[i, j] = col
+        _normalise_rows(xi, trans)
+        _normalise_rows(counts, emit)
     out_trans[:, :] = trans
     out_emit[:, :] = emit
     return it, converged, loglik, worst

@@ -26,8 +26,9 @@ from claimkit.plugin import calibration, costs
 from claimkit.catalogue import Catalogue, CatalogueError, load_catalogue
 from claimkit.plugin.context import ClaimRun
 from claimkit.plugin.options import non_negative_int
-from claimkit.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, TEST_KEY, Collector, build_results, git_commit,
-                                   versions, write_json_atomic)
+from claimkit.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, TEST_KEY, Collector,
+                              build_results, claim_checks, git_commit, versions,
+                              write_json_atomic)
 from claimkit.results.atomic import write_atomic
 from claimkit.backends import BACKENDS, make_backend
 from claimkit.budget import CHECK_ALPHA, FAMILY_ALPHA
@@ -92,8 +93,7 @@ class SuiteState:
         if any(st.outcome == "not run" for st in states):
             return
         self._overviews_drawn.add(claim)
-        checks = [{**c, "test": st.nodeid} for st in sorted(states, key=lambda s: s.nodeid)
-                  for c in st.checks]
+        checks = claim_checks(states)
         if not checks or any(c.get("figure") is not None for c in checks):
             return
         try:
@@ -126,7 +126,7 @@ class SuiteState:
             "git_commit": self.git_commit,
             "started": self.started.isoformat(timespec="seconds"),
             "wall_seconds": round(time.perf_counter() - self.t0, 3),
-            "command": " ".join(["pytest", *config.invocation_params.args]),
+            "command": _command(config),
             "workers": int(getattr(config.option, "numprocesses", 0) or 0),
             "interrupted": bool(interrupted),
             "in_progress": bool(in_progress),
@@ -167,6 +167,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     costs.add_options(group)
     parser.addini("claims_catalogue", "the claims catalogue (TOML) to check, relative to the "
                   "ini file", type="string", default="")
+
+
+def _command(config: pytest.Config) -> str:
+    """The run's command line, as results.json and the placeholder pages show it."""
+    return " ".join(["pytest", *config.invocation_params.args])
 
 
 def _catalogue_path(config: pytest.Config) -> Path | None:
@@ -241,14 +246,19 @@ def _check_report_dir(config: pytest.Config) -> None:
         reason = exc.strerror or type(exc).__name__
         raise pytest.UsageError(f"--report-dir: cannot write to {folder} ({reason}); pass a "
                                 f"writable directory or --no-claims-report.") from None
-    # An older report in this folder must not look current while (or if) this run dies.
+    _replace_stale_page(config)
+
+
+def _replace_stale_page(config: pytest.Config) -> None:
+    """An older report in this folder must not look current while (or if) this run dies:
+    put the in-progress page in its place until this run's report replaces it."""
     from claimkit.report.placeholder import in_progress_page  # noqa: PLC0415
 
     results_path, html_path = _report_paths(config)
     state = config.stash[_STATE]
     write_atomic(html_path, in_progress_page(
         state.started.isoformat(timespec="seconds"),
-        " ".join(["pytest", *config.invocation_params.args]), results_path.name))
+        _command(config), results_path.name))
 
 
 def _use_figure_cache(config: pytest.Config) -> None:
@@ -338,11 +348,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for item in session.items:
             state.collector.expect(item.nodeid, _claim_of(item))
     elif _is_worker(session.config):
-        claims = json.dumps({item.nodeid: _claim_of(item) for item in session.items})
-        session.config.workeroutput["claim_nodes"] = claims
         target = session.config.workerinput.get(_COLLECTION_FILE)
         if target:
-            write_atomic(target, claims)
+            write_atomic(target, json.dumps({item.nodeid: _claim_of(item)
+                                             for item in session.items}))
 
 
 @pytest.fixture
@@ -450,7 +459,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
             write_atomic(html_path, unrendered_page(
                 state.started.isoformat(timespec="seconds"),
-                " ".join(["pytest", *config.invocation_params.args]), repr(exc),
+                _command(config), repr(exc),
                 results_path.name))
         except Exception:  # noqa: BLE001 - nothing more can be said on the page
             pass
@@ -531,13 +540,6 @@ class _XdistController:
 
     def pytest_configure_node(self, node) -> None:
         node.workerinput[_COLLECTION_FILE] = str(self.folder / f"{node.gateway.id}.json")
-
-    def pytest_testnodedown(self, node, error) -> None:
-        out = getattr(node, "workeroutput", {}) or {}
-        if "claim_nodes" in out:
-            collector = self.config.stash[_STATE].collector
-            for nodeid, claim in json.loads(out["claim_nodes"]).items():
-                collector.expect(nodeid, claim)
 
     def pytest_xdist_node_collection_finished(self, node, ids) -> None:
         collector = self.config.stash[_STATE].collector

@@ -8,8 +8,8 @@
 """
 
 from claimkit.results.atomic import write_atomic, write_json_atomic
-from claimkit.results.build import (Collector, TestState, build_results, claim_verdict,
-                                    git_commit, versions)
+from claimkit.results.build import (Collector, TestState, build_results, claim_checks,
+                                    claim_verdict, git_commit, versions)
 from claimkit.results.load import (CHECK_OUTCOMES, ROLES, TEST_OUTCOMES, VERDICTS, ResultsError,
                                    load_results, validate_results)
 from claimkit.results.schema import CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, SCHEMA_VERSION, TEST_KEY
@@ -17,6 +17,6 @@ from claimkit.results.schema import CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, SCHEMA
 __all__ = [
     "CHECKS_KEY", "CHECK_OUTCOMES", "CLAIM_KEY", "COMPLETED_KEY", "ROLES", "SCHEMA_VERSION",
     "TEST_KEY", "TEST_OUTCOMES", "VERDICTS", "Collector", "ResultsError", "TestState", "build_results",
-    "claim_verdict", "git_commit", "load_results", "validate_results", "versions",
+    "claim_checks", "claim_verdict", "git_commit", "load_results", "validate_results", "versions",
     "write_atomic", "write_json_atomic",
 ]

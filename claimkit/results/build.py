@@ -158,6 +158,13 @@ def git_commit(root: Path) -> str | None:
         return None
 
 
+def claim_checks(states: Iterable[TestState]) -> list[dict]:
+    """A claim's checks as results.json lists them: its tests' checks in node-id order, each
+    with its test's node id and without its time (kept in ``run.timings``)."""
+    return [{**{k: v for k, v in c.items() if k != "seconds"}, "test": s.nodeid}
+            for s in sorted(states, key=lambda s: s.nodeid) for c in s.checks]
+
+
 def build_results(collector: Collector, catalogue: Mapping[str, Any], run: Mapping[str, Any]
                   ) -> dict:
     """The results document (schema version :data:`SCHEMA_VERSION`).
@@ -176,8 +183,7 @@ def build_results(collector: Collector, catalogue: Mapping[str, Any], run: Mappi
     alphas: list[float] = []
     for cid, info in catalogue.items():
         states = sorted(groups.get(cid, []), key=lambda s: s.nodeid)
-        checks = [{**{k: v for k, v in c.items() if k != "seconds"}, "test": s.nodeid}
-                  for s in states for c in s.checks]
+        checks = claim_checks(states)
         alphas += [float(c.get("alpha") or 0.0) for c in checks]
         entry = dict(info.to_json())
         per_source, verdict = source_verdicts(states, entry["sources"])

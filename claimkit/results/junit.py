@@ -16,10 +16,10 @@ from typing import Any, Mapping
 from claimkit.results.atomic import write_atomic
 from claimkit.results.schema import TEST_KEY
 
-__all__ = ["add_verdicts", "test_properties"]
+__all__ = ["add_verdicts", "case_properties"]
 
 
-def test_properties(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def case_properties(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """Properties per claim test node id: ``claim_verdict``, ``claim_expected_verdict``,
     ``claim_verdict_as_expected``, ``check_roles`` (sorted, comma-separated) and
     ``checks_as_expected`` (``"true"`` when every check of the test had its role's outcome)."""
@@ -39,7 +39,7 @@ def test_properties(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def add_verdicts(path: str | os.PathLike[str], doc: Mapping[str, Any]) -> int:
-    """Add :func:`test_properties` to the claim test cases of the JUnit XML file ``path``
+    """Add :func:`case_properties` to the claim test cases of the JUnit XML file ``path``
     (rewritten atomically); return how many test cases were extended.
 
     Raises
@@ -53,7 +53,7 @@ def add_verdicts(path: str | os.PathLike[str], doc: Mapping[str, Any]) -> int:
         tree = ET.parse(path)
     except ET.ParseError as exc:
         raise ValueError(f"{path} is not XML: {exc}") from None
-    props = test_properties(doc)
+    props = case_properties(doc)
     done = 0
     for case in tree.getroot().iter("testcase"):
         holder = case.find("properties")

@@ -170,8 +170,7 @@ class Calibration:
         per_check = detectable_rate(self.repetitions)
         return {"probability": DETECTION_PROBABILITY, "per_check": per_check,
                 "per_check_over_alpha": per_check / alpha if alpha > 0 else None,
-                "pooled": detectable_rate(pooled) if pooled else None,
-                "runs": detectable_rate(self.repetitions)}
+                "pooled": detectable_rate(pooled) if pooled else None}
 
     def to_json(self) -> dict:
         """Strict-JSON form, as stored under ``calibration`` in ``results.json``."""
