@@ -838,6 +838,22 @@ def _dkw_eps(alpha: float, r: int) -> float:
     return math.sqrt(math.log(2.0 / alpha) / (2.0 * r))
 
 
+def dkw_radius(alpha: float, reps: int) -> float:
+    """Massart's (1990) DKW radius ``sqrt(log(2/alpha) / (2 R))`` of an ECDF of ``R`` draws.
+
+    ``P(sup|F_R - F| > radius) <= alpha``: the band :func:`dkw_kolmogorov` uses, for designs
+    that size replications or margins from it.
+
+    Parameters
+    ----------
+    alpha : float
+        Probability that the band fails, in (0, 1).
+    reps : int
+        Number of draws ``R`` >= 1.
+    """
+    return _dkw_eps(_alpha(alpha), _int(reps, "reps", 1))
+
+
 def dkw_kolmogorov(sample: object, cdf: Callable[[np.ndarray], np.ndarray], *, alpha: float,
                    margin: float | None = None, lattice: bool = False) -> Decision:
     """Distributional claim via the Kolmogorov distance and the DKW band.

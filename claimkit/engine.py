@@ -94,7 +94,8 @@ def _local_backend(fn: Callable[[Any], np.ndarray], tasks: Sequence[Any]) -> lis
 
 def simulate(kernel: Kernel, n_reps: int, seed: np.random.SeedSequence, *,
              chunk_reps: int = DEFAULT_CHUNK_REPS, backend: Backend | None = None,
-             progress: Callable[[int, int], None] | None = None) -> MonteCarloResult:
+             progress: Callable[[int, int], None] | None = None,
+             reuse: MonteCarloResult | None = None) -> MonteCarloResult:
     """Run ``n_reps`` replications of ``kernel`` in chunks.
 
     Parameters
@@ -113,6 +114,11 @@ def simulate(kernel: Kernel, n_reps: int, seed: np.random.SeedSequence, *,
         order; defaults to a local loop. A Dask backend gives identical numbers.
     progress : callable, optional
         Called as ``progress(done_reps, n_reps)`` after every chunk (local backend only).
+    reuse : MonteCarloResult, optional
+        An earlier run of the same kernel on the same stream with at most ``n_reps``
+        replications: its whole blocks are kept instead of recomputed (every block has its own
+        generator, so the numbers are those of a fresh run), and ``seconds`` adds its time.
+        For extending a run until a criterion on its replications holds.
 
     Returns
     -------
@@ -135,23 +141,32 @@ def simulate(kernel: Kernel, n_reps: int, seed: np.random.SeedSequence, *,
         raise ValueError("`seed` must be a numpy.random.SeedSequence.")
     if not (callable(kernel) or isinstance(kernel, SplitKernel)):
         raise ValueError("`kernel` must be callable or have `draw` and `statistic` methods.")
+    kept = 0
+    if reuse is not None:
+        if not isinstance(reuse, MonteCarloResult) or reuse.seed != seed_record(seed) \
+                or reuse.n_reps > n_reps:
+            raise ValueError("`reuse` must be an earlier result on the same `seed` with at most "
+                             "`n_reps` replications.")
+        kept = reuse.n_reps // BLOCK_SIZE
     t0 = time.perf_counter()
-    blocks = list(enumerate(_block_sizes(int(n_reps))))
+    blocks = list(enumerate(_block_sizes(int(n_reps))))[kept:]
     per_chunk = max(1, -(-int(chunk_reps) // BLOCK_SIZE))
     tasks = [blocks[i:i + per_chunk] for i in range(0, len(blocks), per_chunk)]
 
     def fn(task: Sequence[tuple[int, int]]) -> np.ndarray:
         return run_chunk(kernel, seed, task)
 
+    parts: list = [reuse.stats[:kept * BLOCK_SIZE]] if kept else []
     if backend is None:
-        parts, done = [], 0
+        done = kept * BLOCK_SIZE
         for task in tasks:
             parts.append(fn(task))
             done += sum(size for _, size in task)
             if progress is not None:
                 progress(done, int(n_reps))
-    else:
-        parts = list(backend(fn, tasks))
+    elif tasks:
+        parts += list(backend(fn, tasks))
     stats = np.concatenate(parts, axis=0)
+    seconds = time.perf_counter() - t0 + (reuse.seconds if reuse is not None else 0.0)
     return MonteCarloResult(stats=stats, n_reps=int(n_reps), seed=seed_record(seed),
-                            seconds=time.perf_counter() - t0, chunk_reps=per_chunk * BLOCK_SIZE)
+                            seconds=seconds, chunk_reps=per_chunk * BLOCK_SIZE)

@@ -20,7 +20,9 @@ Replications, derived from the precision each rule needs
 ---------------------------------------------------------
 Every stochastic check spends α = ``mc.alpha`` = 1e-6, and under a true claim P(fail) +
 P(inconclusive) must stay within it by design. ``R`` is the number of replications at the
-standard scale; smaller scales never go below the derived counts (:func:`_simulate`).
+standard scale; smaller scales never go below the derived counts (:func:`_simulate`), except
+ASY-02's, whose smoke design (:class:`Design`) divides them by 8 and widens the margins and
+moves the controls as the smaller R requires.
 
 * Every limit ("→") is decided over the n grid, never at one n.
 * ASY-01 slope (``R_GRID`` = 2048 per n, ``R_TAIL`` = 4096 at n = 2000): MCSE of the MSE is
@@ -63,9 +65,10 @@ Every model's fast estimator is checked to *be* the MLE (BFGS on raw data,
 
 Running time
 ------------
-About 60 CPU-s at ``--mc-scale standard`` (ASY-03's extended replications for the Gamma and
-logistic models dominate). ``smoke`` does not go below the derived counts and takes about as
-long as ``standard``.
+About 38 CPU-s at ``--mc-scale standard`` (ASY-03's extended replications for the Gamma and
+logistic models and ASY-02's coverage sweeps dominate). ``smoke`` runs ASY-02 at an eighth of
+its replications (:class:`Design`); the rest keeps the derived counts, which are floors of
+validity (the Edgeworth criterion) rather than of resolution.
 
 References
 ----------
@@ -90,9 +93,11 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from claimkit import decisions, mcse
+from claimkit.budget import CHECK_ALPHA
+from claimkit.scales import SCALES
 from claimkit.intervals import clopper_pearson
 from simulations import reference_fits
 from claimkit.normal_tails import reps_for_normal_tail, sample_shape
@@ -104,9 +109,10 @@ from simulations.nonregular import (MEDIAN_EFFICIENCY_LIMIT, BoundaryNormal, Ney
                                     sample_median)
 
 
-def _simulate(mc: Any, label: str, kernel: Any, reps: int, **params: Any) -> Any:
+def _simulate(mc: Any, label: str, kernel: Any, reps: int, *, reuse: Any = None,
+              **params: Any) -> Any:
     """``mc.simulate`` with the derived count as its floor: smaller scales cannot decide."""
-    return mc.simulate(label, kernel, reps, min_reps=reps, **params)
+    return mc.simulate(label, kernel, reps, min_reps=reps, reuse=reuse, **params)
 
 
 def _simulate_tail_valid(mc: Any, label: str, kernel: Any, reps: int,
@@ -118,12 +124,13 @@ def _simulate_tail_valid(mc: Any, label: str, kernel: Any, reps: int,
     whose means its z-tests use. After each run the second-order Edgeworth criterion
     (:mod:`claimkit.normal_tails`) is evaluated with the terms' sample skewness and kurtosis;
     where it asks for more replications the same stream is extended (its first blocks are
-    unchanged) to 1.5 times what it asks, at most to ``cap``. The extension looks at the shape
-    of the terms, never at the tested statistic; a criterion still unmet at the cap leaves the
-    z-tests inconclusive. Returns the last run and its analysis.
+    unchanged and not recomputed) to 1.5 times what it asks, at most to ``cap``. The extension
+    looks at the shape of the terms, never at the tested statistic; a criterion still unmet at
+    the cap leaves the z-tests inconclusive. Returns the last run and its analysis.
     """
+    res = None
     while True:
-        res = _simulate(mc, label, kernel, reps, **params)
+        res = _simulate(mc, label, kernel, reps, reuse=res, **params)
         out, terms = analyse(res)
         need = max((reps_for_normal_tail(*sample_shape(v), mc.alpha)
                     for v in terms if np.ptp(v) > 0), default=0)
@@ -194,8 +201,6 @@ COVERAGE_MARGIN: float = 0.02
 INFO_REL_DELTA: float = 0.05
 WALD_LEVEL: float = 0.95
 Z_WALD: float = float(special.ndtri(0.5 + WALD_LEVEL / 2))
-#: ASY-02 negative control: the 90 % interval's z, claimed (falsely) to give 95 % coverage.
-Z_CONTROL: float = float(special.ndtri(0.95))
 #: Points of the ECDF-deviation figures (F̂ − F at quantiles of the sample and of the law).
 FIGURE_POINTS: int = 400
 
@@ -234,7 +239,7 @@ class _Wald:
 
 def _linearisation(model: Model, data: Any) -> np.ndarray:
     """``I⁻¹ S̄`` at the true θ, one row per replication: ``(size, p)``."""
-    sbar = model.score(data).mean(axis=-2)
+    sbar = model.mean_score(data)
     return sbar @ model.inverse_information().T
 
 
@@ -578,6 +583,103 @@ R_EXACT_LAW: int = 16384
 CONTROL_VARIANCE_FACTOR: float = 1.5
 
 
+def normal_variance_distance(factor: float) -> float:
+    """Kolmogorov distance between N(0, ``factor``) and N(0, 1), ``factor`` > 1.
+
+    The maximum of Φ(x) − Φ(x/√f) is where φ(x) = φ(x/√f)/√f, i.e. x² = f log f/(f − 1).
+    """
+    if not factor > 1.0:
+        raise ValueError(f"`factor` must be greater than 1, got {factor!r}.")
+    x = math.sqrt(factor * math.log(factor) / (factor - 1.0))
+    return float(special.ndtr(x) - special.ndtr(x / math.sqrt(factor)))
+
+
+def _dkw_delta(reps: int) -> float:
+    """δ of :func:`claimkit.decisions.dkw_kolmogorov` at ``reps`` and the checks' α (its
+    docstring's formula: the radius at α plus the radius at 0.01)."""
+    return decisions.dkw_radius(CHECK_ALPHA, reps) + decisions.dkw_radius(0.01, reps)
+
+
+@dataclass(frozen=True)
+class Design:
+    """ASY-02's replications and the margins and controls that follow from them.
+
+    The standard design is the module docstring's. ``--mc-scale smoke`` (:func:`design_for`)
+    divides both replication counts by :data:`SMOKE_DIVISOR` = 8 and keeps every check's α;
+    what fewer replications cost is resolution, so each margin's Monte Carlo part grows by
+    √8 and each control moves with it, keeping its distance from the truth in units of δ:
+
+    * Kolmogorov envelope at ``N_MAX``: the allowance 0.058 for the true distance plus twice
+      the DKW radius at α (0.021 at R = 16384, 0.060 at R = 2048): 0.1 → 0.177.
+    * Coverage margin at ``N_MAX``: the allowance 0.0036 plus (z_{1−α} + z_{1−α/2})·sd,
+      sd = √(0.95·0.05/R) (0.016 → 0.046): 0.02 → 0.050. The gross control, a false 95 %
+      claim for the interval of nominal level 0.95 − 2.5·margin (0.90 → 0.82), stays 1.5
+      margins beyond the margin, where the rule rejects it with P ≥ 0.99 since that exceeds
+      (z_{1−α/2} + z_{0.99})·sd (0.03 ≥ 0.017; 0.075 ≥ 0.062).
+    * The exact-law DKW rule has no margin (P(fail) ≤ α at any R); its near-margin control, a
+      limit variance f·I⁻¹, keeps its distance in units of the rule's δ: f = 1.5 (distance
+      0.049 = 1.45 δ at R = 16384) becomes the f at 1.45 δ for R = 2048 (≈ 3.2).
+
+    ASY-03 keeps its standard design at every scale: its replications at ``N_LIMIT`` are set
+    by the Edgeworth criterion (the normal tail of each z-test at α = 1e-6 needs 1e4–6e4
+    replications of its heavy-tailed terms whatever δ is asked for), so a wider δ would save
+    nothing there. ASY-01, the counter-examples that must *fail* (boundary, uniform scale,
+    inefficient estimators) and the cheap checks keep their standard constants too. ``full``
+    multiplies the replications, which only narrows the intervals: it keeps the standard
+    margins.
+    """
+
+    r_exact_law: int
+    r_coverage: int
+    #: Kolmogorov-distance envelope and Wald-coverage margin at ``N_MAX``.
+    ks_margin: float
+    coverage_margin: float
+    #: Nominal level and z of the coverage rule's gross control (claimed, falsely, 95 %).
+    control_level: float
+    control_z: float
+    #: Limit variance factor of the exact-law rule's near-margin control.
+    control_variance_factor: float
+
+
+#: The standard design (module docstring).
+STANDARD_DESIGN: Design = Design(
+    r_exact_law=R_EXACT_LAW, r_coverage=R_COVERAGE, ks_margin=KS_MARGIN,
+    coverage_margin=COVERAGE_MARGIN, control_level=0.90, control_z=float(special.ndtri(0.95)),
+    control_variance_factor=CONTROL_VARIANCE_FACTOR)
+#: Replication divisor of the smoke design.
+SMOKE_DIVISOR: int = 8
+
+
+def scaled_design(divisor: int) -> Design:
+    """:data:`STANDARD_DESIGN` with its replications divided by ``divisor`` (an integer >= 1)
+    and every margin and control re-derived for them (:class:`Design`)."""
+    if isinstance(divisor, bool) or not isinstance(divisor, int) or divisor < 1:
+        raise ValueError(f"`divisor` must be an integer >= 1, got {divisor!r}.")
+    std = STANDARD_DESIGN
+    r_cov, r_law = std.r_coverage // divisor, std.r_exact_law // divisor
+    ks = std.ks_margin + 2.0 * (decisions.dkw_radius(CHECK_ALPHA, r_cov)
+                                - decisions.dkw_radius(CHECK_ALPHA, std.r_coverage))
+    z2 = float(special.ndtri(1 - CHECK_ALPHA) + special.ndtri(1 - CHECK_ALPHA / 2))
+    sd1 = math.sqrt(WALD_LEVEL * (1 - WALD_LEVEL))
+    cov = std.coverage_margin + z2 * sd1 * (1 / math.sqrt(r_cov) - 1 / math.sqrt(std.r_coverage))
+    level = WALD_LEVEL - 2.5 * cov
+    units = normal_variance_distance(std.control_variance_factor) / _dkw_delta(std.r_exact_law)
+    target = units * _dkw_delta(r_law)
+    factor = float(optimize.brentq(lambda f: normal_variance_distance(f) - target,
+                                   1.0 + 1e-9, 1e3, xtol=1e-12))
+    return Design(r_exact_law=r_law, r_coverage=r_cov, ks_margin=ks, coverage_margin=cov,
+                  control_level=level, control_z=float(special.ndtri(0.5 + level / 2)),
+                  control_variance_factor=factor)
+
+
+def design_for(scale: str) -> Design:
+    """ASY-02's design at ``scale``: :func:`scaled_design` of :data:`SMOKE_DIVISOR` at
+    ``smoke``, :data:`STANDARD_DESIGN` otherwise."""
+    if scale not in SCALES:
+        raise ValueError(f"`scale` must be one of {sorted(SCALES)}, got {scale!r}.")
+    return scaled_design(SMOKE_DIVISOR) if scale == "smoke" else STANDARD_DESIGN
+
+
 #: Berry–Esseen constant for sums of i.i.d. variables (Shevtsova 2011): sup|F_n − Φ| ≤
 #: C ρ/(σ³√n), ρ = E|X − μ|³.
 BERRY_ESSEEN_C: float = 0.4748
@@ -622,11 +724,11 @@ def _record_berry_esseen(mc: Any, name: str, model: Model) -> None:
                    "Shevtsova 2011).")
 
 
-def _record_exact_law(mc: Any, name: str, model: Model) -> None:
+def _record_exact_law(mc: Any, name: str, model: Model, design: Design) -> None:
     """At every n of the grid, the standardised MLE follows its exact finite-n law (DKW, no
     margin: P(fail) <= α exactly, no inconclusive outcome); where that law is N(0, 1) at every n
     (the normal mean) a false limit variance is the near-margin control."""
-    runs = mc.sweep("exact-law", N_GRID, lambda n: _MLE(model, n), R_EXACT_LAW)
+    runs = mc.sweep("exact-law", N_GRID, lambda n: _MLE(model, n), design.r_exact_law)
     avar = np.diagonal(model.inverse_information())
     if name in LATTICE_LAWS:
         _record_berry_esseen(mc, name, model)
@@ -645,29 +747,30 @@ def _record_exact_law(mc: Any, name: str, model: Model) -> None:
                       params={"model": name, "parameter": pname, "n": n},
                       seed=runs[n].seed, seconds=runs[n].seconds if j == 0 else 0.0)
         if name == "normal" and j == 0:
-            f = CONTROL_VARIANCE_FACTOR
+            f = design.control_variance_factor
             z = (runs[N_MAX].stats[:, 0] - model.theta[0]) * math.sqrt(N_MAX / avar[0])
-            mc.record(f"control near the margin: √(nI)(μ̂ − μ) ~ N(0, {f:g}) at n = {N_MAX}",
+            mc.record(f"control near the margin: √(nI)(μ̂ − μ) ~ N(0, {f:.3g}) at n = {N_MAX}",
                       decisions.dkw_kolmogorov(z, lambda x: special.ndtr(x / math.sqrt(f)),
                                                alpha=mc.alpha),
                       role="control", params={"model": name, "n": N_MAX,
                                               "variance_factor": f},
                       seed=runs[N_MAX].seed, seconds=0.0,
-                      note=f"A limit variance {f:g}·I⁻¹ is 0.049 away in Kolmogorov distance: "
-                           "the same DKW rule must reject it.")
+                      note=f"A limit variance {f:.3g}·I⁻¹ is {normal_variance_distance(f):.3f} "
+                           "away in Kolmogorov distance: the same DKW rule must reject it.")
 
 
-def ks_envelope(n: int) -> float:
-    """Kolmogorov-distance margin at sample size ``n``: :data:`KS_MARGIN` at ``N_MAX``, scaled
-    as the Berry–Esseen bound C ρ/(σ³√n) it was derived from, i.e. ``KS_MARGIN·√(N_MAX/n)``."""
-    return KS_MARGIN * math.sqrt(N_MAX / n)
+def ks_envelope(n: int, margin: float = KS_MARGIN) -> float:
+    """Kolmogorov-distance margin at sample size ``n``: ``margin`` (:data:`KS_MARGIN`) at
+    ``N_MAX``, scaled as the Berry–Esseen bound C ρ/(σ³√n) it was derived from, i.e.
+    ``margin·√(N_MAX/n)``."""
+    return margin * math.sqrt(N_MAX / n)
 
 
-def coverage_envelope(n: int) -> float:
-    """Wald-coverage margin at sample size ``n``: :data:`COVERAGE_MARGIN` at ``N_MAX``, scaled
-    as the slower of its two terms (the lattice oscillation, O(n^(−1/2)); the continuous
-    coverage error is O(1/n)), i.e. ``COVERAGE_MARGIN·√(N_MAX/n)``."""
-    return COVERAGE_MARGIN * math.sqrt(N_MAX / n)
+def coverage_envelope(n: int, margin: float = COVERAGE_MARGIN) -> float:
+    """Wald-coverage margin at sample size ``n``: ``margin`` (:data:`COVERAGE_MARGIN`) at
+    ``N_MAX``, scaled as the slower of its two terms (the lattice oscillation, O(n^(−1/2)); the
+    continuous coverage error is O(1/n)), i.e. ``margin·√(N_MAX/n)``."""
+    return margin * math.sqrt(N_MAX / n)
 
 
 @pytest.mark.claim("ASY-02")
@@ -676,12 +779,14 @@ def test_mle_is_asymptotically_normal(mc, name):
     """At every n of the grid, √(nI)(θ̂−θ)'s Kolmogorov distance to N(0,1) and the Wald
     coverage's distance to 0.95 are within envelopes that shrink as n^(−1/2)."""
     model = MODELS[name]
+    design = design_for(mc.scale)
+    ks_m, cov_m = design.ks_margin, design.coverage_margin
     theta = model.theta
     avar = np.diagonal(model.inverse_information())
     _record_mle_reference(mc, model, name)
     if name in LATTICE_LAWS or exact_standardised_cdf(name, 0, N_MAX) is not None:
-        _record_exact_law(mc, name, model)
-    runs = mc.sweep("wald", N_GRID, lambda n: _Wald(model, n), R_COVERAGE)
+        _record_exact_law(mc, name, model, design)
+    runs = mc.sweep("wald", N_GRID, lambda n: _Wald(model, n), design.r_coverage)
     failed = [_failed_fits(runs[n].stats, model.name, n) for n in N_GRID]
     last = runs[N_MAX]
     for j, pname in enumerate(model.param_names):
@@ -691,7 +796,7 @@ def test_mle_is_asymptotically_normal(mc, name):
         for n in N_GRID:
             z = (runs[n].stats[:, 0, j] - theta[j]) * math.sqrt(n / avar[j])
             dec = decisions.dkw_kolmogorov(z, special.ndtr, alpha=mc.alpha,
-                                           margin=ks_envelope(n))
+                                           margin=ks_envelope(n, ks_m))
             distance.append(dec.estimate)
             distance_hi.append(dec.ci[1])
             figure = None
@@ -699,10 +804,10 @@ def test_mle_is_asymptotically_normal(mc, name):
                 figure = _ecdf_figure(z, special.ndtr, special.ndtri, dec.ci[1] - dec.estimate,
                                       f"{model.name}: standardised {pname}̂, n = {N_MAX}",
                                       "√(n I) (θ̂ − θ)", "Φ (N(0, 1))",
-                                      margin=ks_envelope(n))
+                                      margin=ks_envelope(n, ks_m))
             mc.record(f"{model.name}: n = {n}: Kolmogorov distance of √(nI)({pname}̂ − {pname}) "
-                      f"to N(0,1) is within the n^(−1/2) envelope {ks_envelope(n):.3g}", dec,
-                      params={**params, "n": n, "margin": ks_envelope(n)}, seed=runs[n].seed,
+                      f"to N(0,1) is within the n^(−1/2) envelope {ks_envelope(n, ks_m):.3g}", dec,
+                      params={**params, "n": n, "margin": ks_envelope(n, ks_m)}, seed=runs[n].seed,
                       seconds=runs[n].seconds if j == 0 else 0.0, figure=figure)
         mc.attach_figure({"kind": "line",
                           "title": f"{model.name}: Kolmogorov distance of {pname}̂ vs n",
@@ -711,9 +816,9 @@ def test_mle_is_asymptotically_normal(mc, name):
                           "series": [{"label": "estimate (band: DKW upper bound)",
                                       "x": list(N_GRID), "y": distance,
                                       "lo": distance, "hi": distance_hi}],
-                          "reference": [{"label": "envelope KS_MARGIN·√(N_MAX/n)",
+                          "reference": [{"label": f"envelope {ks_m:.3g}·√({N_MAX}/n)",
                                          "x": list(N_GRID),
-                                         "y": [ks_envelope(n) for n in N_GRID]}]},
+                                         "y": [ks_envelope(n, ks_m) for n in N_GRID]}]},
                          index=-len(N_GRID))  # on the first n's check; the last has the ECDF
         covered = {}
         for n in N_GRID:
@@ -733,30 +838,33 @@ def test_mle_is_asymptotically_normal(mc, name):
                                       "lo": [c[0] for c in cps], "hi": [c[1] for c in cps]}],
                           "reference": [
                               {"label": "0.95 − envelope", "x": list(N_GRID),
-                               "y": [WALD_LEVEL - coverage_envelope(m) for m in N_GRID]},
+                               "y": [WALD_LEVEL - coverage_envelope(m, cov_m) for m in N_GRID]},
                               {"label": "0.95", "x": list(N_GRID),
                                "y": [WALD_LEVEL] * len(N_GRID)},
                               {"label": "0.95 + envelope", "x": list(N_GRID),
-                               "y": [WALD_LEVEL + coverage_envelope(m) for m in N_GRID]}]}
+                               "y": [WALD_LEVEL + coverage_envelope(m, cov_m) for m in N_GRID]}]}
             mc.record(f"{model.name}: n = {n}: coverage of the 95 % Wald interval for {pname} "
-                      f"is within 0.95 ± {coverage_envelope(n):.3g} (n^(−1/2) envelope)",
+                      f"is within 0.95 ± {coverage_envelope(n, cov_m):.3g} (n^(−1/2) envelope)",
                       decisions.binomial_rate(covered[n], runs[n].n_reps, WALD_LEVEL,
-                                              alpha=mc.alpha, margin=coverage_envelope(n)),
-                      params={**params, "n": n, "margin": coverage_envelope(n)},
+                                              alpha=mc.alpha, margin=coverage_envelope(n, cov_m)),
+                      params={**params, "n": n, "margin": coverage_envelope(n, cov_m)},
                       seed=runs[n].seed, seconds=0.0, figure=figure,
                       note=f"Replications: {runs[n].n_reps}. Fits without a finite MLE "
                            f"(non-converged, NaN) per n: {failed}." if n == N_MAX else "")
         est, se = last.stats[:, 0, j], last.stats[:, 1, j]
-        k90 = int(np.count_nonzero(np.abs(est - theta[j]) <= Z_CONTROL * se))
-        mc.record(f"control: {model.name}: the interval {pname}̂ ± {Z_CONTROL:.3f}·SE covers "
+        z_ctrl = design.control_z
+        k_ctrl = int(np.count_nonzero(np.abs(est - theta[j]) <= z_ctrl * se))
+        mc.record(f"control: {model.name}: the interval {pname}̂ ± {z_ctrl:.3f}·SE covers "
                   f"{pname} with probability 0.95 at n = {N_MAX}",
-                  decisions.binomial_rate(k90, last.n_reps, WALD_LEVEL, alpha=mc.alpha,
-                                          margin=COVERAGE_MARGIN),
-                  role="control", params={**params, "n": N_MAX, "z": Z_CONTROL},
+                  decisions.binomial_rate(k_ctrl, last.n_reps, WALD_LEVEL, alpha=mc.alpha,
+                                          margin=cov_m),
+                  role="control", params={**params, "n": N_MAX, "z": z_ctrl},
                   seed=last.seed, seconds=0.0,
-                  note="A false limit law (√(nI)(θ̂ − θ) with 95 % of its mass within ±1.645, "
-                       "i.e. a variance (1.645/1.96)² ≈ 0.70 times I⁻¹) predicts 0.95 for the "
-                       "90 % interval: the same coverage rule must reject it.")
+                  note=f"A false limit law (√(nI)(θ̂ − θ) with 95 % of its mass within "
+                       f"±{z_ctrl:.3f}, i.e. a variance ({z_ctrl:.3f}/{Z_WALD:.2f})² ≈ "
+                       f"{(z_ctrl / Z_WALD) ** 2:.2f} times I⁻¹) predicts 0.95 for the "
+                       f"{100 * design.control_level:.0f} % interval: the same coverage rule "
+                       "must reject it.")
 
 
 @pytest.mark.claim("ASY-02")
@@ -1078,7 +1186,8 @@ def _record_efficiency_limit(mc: Any, name: str, points: list[_EfficiencyPoint],
               seed=last.seed, seconds=sum(p.seconds for p in points), figure=figure,
               note=f"{note} Limit by Richardson extrapolation of the control-variate ratios at "
                    f"n = {N_LIMIT[0]} and {N_LIMIT[1]} (removes the 1/n term); a pass must rule "
-                   f"out an efficiency of 0.95 (required δ {EFF_REQUIRED_DELTA:.4f}). Without "
+                   f"out an efficiency of {1 / (1 + EFF_REQUIRED_DELTA):.3g} (required δ "
+                   f"{EFF_REQUIRED_DELTA:.4f}). Without "
                    f"the control variate at n = {last.n}: {last.plain[j]:.4f}. Normal tail of "
                    "every point verified (Edgeworth criterion; replications per n shown).")
 
@@ -1113,16 +1222,17 @@ def test_mle_reaches_cramer_rao_bound(mc, name):
         _record_efficiency_limit(mc, f"{model.name}: n·Var({pname}̂)·I → 1 (over n)", points, j,
                                  "literal", params, fig, "")
         if name == "normal" and j == 0:
+            eff = NEAR_MISS_EFFICIENCY
             noisy = _efficiency_grid(mc, "efficiency-near-miss", model,
-                                     lambda n: _NoisyMLE(model, n, NEAR_MISS_EFFICIENCY),
+                                     lambda n: _NoisyMLE(model, n, eff),
                                      expected_to_hold=False, limit_reps=R_NEAR_MISS)
-            limit = 1.0 / NEAR_MISS_EFFICIENCY
+            limit = 1.0 / eff
             _record_efficiency_limit(
                 mc, f"control near the margin: an estimator of efficiency "
-                    f"{NEAR_MISS_EFFICIENCY} has n·Var·I → 1", noisy, 0, "control",
-                {**params, "efficiency": NEAR_MISS_EFFICIENCY, "truth": limit},
-                _efficiency_figure(f"{model.name}: MLE + noise (efficiency 0.95)", noisy, 0, z,
-                                   _extrapolated(noisy, 0), limit=limit),
+                    f"{eff:.3g} has n·Var·I → 1", noisy, 0, "control",
+                {**params, "efficiency": eff, "truth": limit},
+                _efficiency_figure(f"{model.name}: MLE + noise (efficiency {eff:.3g})", noisy, 0,
+                                   z, _extrapolated(noisy, 0), limit=limit),
                 f"x̄ plus independent noise: ratio exactly {limit:.4f} at every n, at the "
                 "required δ from the truth.")
 

@@ -8,6 +8,8 @@ Every model is a frozen dataclass holding its *true* parameter and implementing 
                               ``(size, n, 2)``, ``(size, n)``)
 ``logpdf(data, theta)``       log-density (or log-pmf) of every observation, shape ``(..., n)``
 ``score(data, theta)``        per-observation score ``d log p / d theta``, ``(..., n, p)``
+``mean_score(data, theta)``   its mean over the observations, ``(..., p)`` (from the sufficient
+                              statistics where the model has them)
 ``hessian(data, theta)``      per-observation second derivative, shape ``(..., n, p, p)``
 ``fisher_information(t)``     Fisher information of *one* observation, shape ``(..., p, p)``
 ``inverse_information(t)``    its inverse, the asymptotic covariance of ``√n (θ̂ - θ)``
@@ -33,7 +35,8 @@ Closed form: Bernoulli (``x̄``), Poisson (``x̄``), Exponential (``1/x̄``), No
   four iterations reach machine precision. Rows with ``s <= 0`` (constant data) have no MLE: NaN.
 * **Cauchy location** (known scale): the likelihood is multimodal (local maxima near outlying
   observations; Reeds 1985). Safeguarded Newton is run from each of the candidates
-  :data:`CAUCHY_START_QUANTILES` (the median and the quartiles): a Newton step where the
+  :data:`CAUCHY_START_QUANTILES` (the median and the quartiles, from one partition of each
+  row: :func:`quantiles_by_partition`): a Newton step where the
   log-likelihood is concave, a Fisher-scoring step ``2 * score / n`` where it is not, and step
   halving until the log-likelihood does not decrease. Among the local maxima found, the one with
   the highest log-likelihood is returned. Starting from the quartiles guards against data whose
@@ -77,7 +80,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, Union, runtime_checkable
+from typing import Any, ClassVar, Protocol, Sequence, Union, runtime_checkable
 
 import numpy as np
 from scipy import special
@@ -127,6 +130,9 @@ class Model(Protocol):
 
     def score(self, data: Data, theta: Any = None) -> np.ndarray:
         """Per-observation score, shape ``(..., n, p)``."""
+
+    def mean_score(self, data: Data, theta: Any = None) -> np.ndarray:
+        """Mean of the per-observation scores over the ``n`` observations, ``(..., p)``."""
 
     def hessian(self, data: Data, theta: Any = None) -> np.ndarray:
         """Per-observation second derivative of the log-density, shape ``(..., n, p, p)``."""
@@ -206,6 +212,12 @@ class _ArrayModel:
     def _col(theta: np.ndarray, j: int) -> np.ndarray:
         """Component ``j`` with a trailing axis to broadcast against ``(..., n)``."""
         return theta[..., j, None]
+
+    def mean_score(self, data: Any, theta: Any = None) -> np.ndarray:
+        """Mean score over the observations, ``(..., p)``: the score's mean, or the same
+        quantity from the sufficient statistics where a model overrides this (one pass over
+        the data instead of a ``(..., n, p)`` array)."""
+        return self.score(data, theta).mean(axis=-2)  # type: ignore[attr-defined]
 
     def _draw_args(self, rng: Any, size: Any, n: Any) -> tuple[np.random.Generator, int, int]:
         return _check_rng(rng), positive_int(size, "size"), positive_int(n, "n")
@@ -326,6 +338,12 @@ class Bernoulli(_ArrayModel):
         p = self._col(t, 0)
         return (x / p - (1.0 - x) / (1.0 - p))[..., None]
 
+    def mean_score(self, data: Any, theta: Any = None) -> np.ndarray:
+        """``(x̄ - p) / (p (1 - p))``, shape ``(..., 1)``."""
+        x, t = self._data(data), self._params(theta)
+        p = t[..., 0]
+        return ((x.mean(axis=-1) - p) / (p * (1.0 - p)))[..., None]
+
     def hessian(self, data: Any, theta: Any = None) -> np.ndarray:
         """``-x / p^2 - (1 - x) / (1 - p)^2``, shape ``(..., n, 1, 1)``."""
         x, t = self._data(data), self._params(theta)
@@ -410,6 +428,11 @@ class Poisson(_ArrayModel):
         x, t = self._data(data), self._params(theta)
         return (x / self._col(t, 0) - 1.0)[..., None]
 
+    def mean_score(self, data: Any, theta: Any = None) -> np.ndarray:
+        """``x̄ / λ - 1``, shape ``(..., 1)``."""
+        x, t = self._data(data), self._params(theta)
+        return (x.mean(axis=-1) / t[..., 0] - 1.0)[..., None]
+
     def hessian(self, data: Any, theta: Any = None) -> np.ndarray:
         """``-x / λ^2``, shape ``(..., n, 1, 1)``."""
         x, t = self._data(data), self._params(theta)
@@ -480,6 +503,11 @@ class Exponential(_ArrayModel):
         """``1 / λ - x``, shape ``(..., n, 1)``."""
         x, t = self._data(data), self._params(theta)
         return (1.0 / self._col(t, 0) - x)[..., None]
+
+    def mean_score(self, data: Any, theta: Any = None) -> np.ndarray:
+        """``1 / λ - x̄``, shape ``(..., 1)``."""
+        x, t = self._data(data), self._params(theta)
+        return (1.0 / t[..., 0] - x.mean(axis=-1))[..., None]
 
     def hessian(self, data: Any, theta: Any = None) -> np.ndarray:
         """``-1 / λ^2`` (the same for every observation), shape ``(..., n, 1, 1)``."""
@@ -557,6 +585,15 @@ class Normal(_ArrayModel):
         mu, s2 = self._col(t, 0), self._col(t, 1)
         d = x - mu
         return np.stack([d / s2, -0.5 / s2 + d ** 2 / (2.0 * s2 ** 2)], axis=-1)
+
+    def mean_score(self, data: Any, theta: Any = None) -> np.ndarray:
+        """``((x̄ - μ)/σ², -1/(2σ²) + mean((x - μ)²)/(2σ⁴))``, shape ``(..., 2)``."""
+        x, t = self._data(data), self._params(theta)
+        mu, s2 = t[..., 0], t[..., 1]
+        d = x - mu[..., None]
+        m1 = d.mean(axis=-1)
+        m2 = np.square(d, out=d).mean(axis=-1)
+        return np.stack([m1 / s2, -0.5 / s2 + m2 / (2.0 * s2 ** 2)], axis=-1)
 
     def hessian(self, data: Any, theta: Any = None) -> np.ndarray:
         """Second derivatives, shape ``(..., n, 2, 2)``."""
@@ -737,6 +774,13 @@ class Gamma(_ArrayModel):
         a, b = self._col(t, 0), self._col(t, 1)
         return np.stack([np.log(b) - special.digamma(a) + np.log(x), a / b - x], axis=-1)
 
+    def mean_score(self, data: Any, theta: Any = None) -> np.ndarray:
+        """``(log b - psi(a) + mean(log x), a/b - x̄)``, shape ``(..., 2)``."""
+        x, t = self._data(data), self._params(theta)
+        a, b = t[..., 0], t[..., 1]
+        return np.stack([np.log(b) - special.digamma(a) + np.log(x).mean(axis=-1),
+                         a / b - x.mean(axis=-1)], axis=-1)
+
     def hessian(self, data: Any, theta: Any = None) -> np.ndarray:
         """``[[-psi'(a), 1/b], [1/b, -a/b²]]`` for every observation, ``(..., n, 2, 2)``."""
         x, t = self._data(data), self._params(theta)
@@ -771,6 +815,36 @@ class Gamma(_ArrayModel):
 # --------------------------------------------------------------------------------------------
 
 _EPS: float = float(np.finfo(np.float64).eps)
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``a + (b - a) t`` as :func:`numpy.quantile` computes it (from ``b`` when ``t >= 0.5``)."""
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1.0 - t), a + diff * t)
+
+
+def quantiles_by_partition(z: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """Sample quantiles of every row of ``z`` ``(B, n)``: ``(B, len(levels))``.
+
+    The same numbers as ``np.quantile(z, levels, axis=-1).T`` (linear interpolation between
+    the order statistics at ``q (n - 1)``), from one :func:`numpy.partition` of each row at the
+    order statistics needed, instead of a partition per level and its bookkeeping.
+    """
+    z = np.asarray(z)
+    if z.ndim != 2 or z.shape[-1] == 0:
+        raise ValueError(f"`z` must be a 2-D array with at least one column, got shape "
+                         f"{z.shape}.")
+    q = np.asarray(levels, dtype=float)
+    if q.ndim != 1 or q.size == 0 or not np.all((q >= 0.0) & (q <= 1.0)):
+        raise ValueError(f"`levels` must be a non-empty sequence of numbers in [0, 1], got "
+                         f"{levels!r}.")
+    n = z.shape[-1]
+    pos = q * (n - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    part = np.partition(z, np.unique(np.concatenate([lo, hi])), axis=-1)
+    return _lerp(part[:, lo], part[:, hi], pos - lo)
+
 
 #: Elements per working block of the batched Newton/IRLS loops: rows are processed in blocks
 #: of about this many ``(row, observation)`` elements so that temporaries stay in cache
@@ -924,7 +998,7 @@ class CauchyLocation(_ArrayModel):
         max_iter = positive_int(max_iter, "max_iter")
         lead, n = x.shape[:-1], x.shape[-1]
         z = (x / self.scale).reshape(-1, n)
-        starts = np.quantile(z, CAUCHY_START_QUANTILES, axis=-1).T  # (B, k)
+        starts = quantiles_by_partition(z, CAUCHY_START_QUANTILES)  # (B, k)
         k = starts.shape[1]
         t, ll = np.empty_like(starts), np.empty_like(starts)
         conv = np.empty(starts.shape, dtype=bool)
@@ -1037,6 +1111,12 @@ class LogisticRegression:
         X, y = _logistic_data(data)
         mu = special.expit(self._eta(X, self._params(theta)))
         return (y - mu)[..., None] * X
+
+    def mean_score(self, data: Any, theta: Any = None) -> np.ndarray:
+        """``mean((y - p) x)``, shape ``(..., 2)``."""
+        X, y = _logistic_data(data)
+        mu = special.expit(self._eta(X, self._params(theta)))
+        return np.einsum("...n,...np->...p", y - mu, X) / X.shape[-2]
 
     def hessian(self, data: Any, theta: Any = None) -> np.ndarray:
         """``-p (1 - p) x xᵀ``, shape ``(..., n, 2, 2)``."""

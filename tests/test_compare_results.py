@@ -22,12 +22,13 @@ def _doc() -> dict:
                         "checks": [check]}]}
 
 
-def _run(tmp_path: Path, before: dict, after: dict) -> subprocess.CompletedProcess:
+def _run(tmp_path: Path, before: dict, after: dict, *options: str
+         ) -> subprocess.CompletedProcess:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(json.dumps(before), encoding="utf-8")
     b.write_text(json.dumps(after), encoding="utf-8")
-    return subprocess.run([sys.executable, str(TOOL), str(a), str(b)], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run([sys.executable, str(TOOL), str(a), str(b), *options],
+                          capture_output=True, text=True, timeout=60)
 
 
 def test_identical_numbers_pass_and_wall_times_are_ignored(tmp_path):
@@ -55,3 +56,20 @@ def test_runs_at_different_seeds_are_not_compared(tmp_path):
     after["run"]["root_seed"] = 2
     proc = _run(tmp_path, _doc(), after)
     assert proc.returncode == 2 and "root seed" in proc.stderr
+
+
+def test_rtol_accepts_rounding_and_nothing_more(tmp_path):
+    """--rtol 1e-9: a last-digit change (also inside a nested field) passes; a change of 1e-6,
+    an outcome or a text does not; a tolerance outside [0, 1) is a usage error."""
+    after = copy.deepcopy(_doc())
+    check = after["claims"][0]["checks"][0]
+    check["estimate"], check["ci"] = 1.0000000000000002, [0.8, 1.2000000000000002]
+    check["params"] = {}
+    proc = _run(tmp_path, _doc(), after, "--rtol", "1e-9")
+    assert proc.returncode == 0 and "equal within rtol 1e-09" in proc.stdout
+    for field, value in (("mcse", 0.100001), ("outcome", "fail"), ("kind", "other")):
+        changed = copy.deepcopy(_doc())
+        changed["claims"][0]["checks"][0][field] = value
+        proc = _run(tmp_path, _doc(), changed, "--rtol", "1e-9")
+        assert proc.returncode == 1 and field in proc.stdout
+    assert _run(tmp_path, _doc(), after, "--rtol", "2").returncode == 2

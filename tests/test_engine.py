@@ -54,6 +54,40 @@ def test_more_replications_extend_the_sequence():
     assert np.array_equal(long[:BLOCK_SIZE], short[:BLOCK_SIZE])
 
 
+@pytest.mark.parametrize("first", [BLOCK_SIZE, 3 * BLOCK_SIZE, 2 * BLOCK_SIZE + 100])
+def test_reusing_a_shorter_run_gives_the_numbers_of_a_fresh_run(first):
+    """Extending a run keeps its whole blocks and computes only the rest (a partial last block
+    is recomputed); the statistics equal a fresh run's, for a custom backend too."""
+    seed = check_seed(5, "EX-04", "reuse")
+    calls = []
+
+    def counted(rng, size):
+        calls.append(size)
+        return _var_kernel(rng, size)
+
+    short = simulate(counted, first, seed)
+    calls.clear()
+    longer = simulate(counted, 5 * BLOCK_SIZE + 3, seed, reuse=short)
+    assert np.array_equal(longer.stats, simulate(_var_kernel, 5 * BLOCK_SIZE + 3, seed).stats)
+    assert sum(calls) == 5 * BLOCK_SIZE + 3 - (first // BLOCK_SIZE) * BLOCK_SIZE
+    assert longer.seconds >= short.seconds
+    via = simulate(_var_kernel, 5 * BLOCK_SIZE + 3, seed, reuse=short,
+                   backend=lambda fn, tasks: [fn(t) for t in tasks])
+    assert np.array_equal(via.stats, longer.stats)
+    same = simulate(_var_kernel, first, seed, reuse=short)
+    assert np.array_equal(same.stats, short.stats)
+
+
+def test_reuse_must_be_a_shorter_run_of_the_same_stream():
+    seed = check_seed(5, "EX-04", "reuse")
+    run = simulate(_var_kernel, 2 * BLOCK_SIZE, seed)
+    for other_seed, n in ((check_seed(6, "EX-04", "reuse"), 4 * BLOCK_SIZE), (seed, BLOCK_SIZE)):
+        with pytest.raises(ValueError, match="^`reuse` must be an earlier result"):
+            simulate(_var_kernel, n, other_seed, reuse=run)
+    with pytest.raises(ValueError, match="^`reuse`"):
+        simulate(_var_kernel, 4 * BLOCK_SIZE, seed, reuse=run.stats)
+
+
 def test_chunks_bound_the_kernel_call_size():
     """No kernel call sees more replications than one block (memory O(block * n))."""
     sizes = []

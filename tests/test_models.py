@@ -151,6 +151,19 @@ def _expect(name: str, model, fn) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", MODELS)
+def test_mean_score_is_the_mean_of_the_scores(name):
+    """mean_score (from sufficient statistics where a model has them) equals the mean of the
+    per-observation scores, at the true θ and at per-replication θ away from it."""
+    model = MODELS[name]
+    data = model.draw(_rng(4), 5, 30)
+    theta = np.broadcast_to(model.theta * 1.25, (5, model.theta.size))
+    for t in (None, theta):
+        got, want = model.mean_score(data, t), model.score(data, t).mean(axis=-2)
+        assert got.shape == (5, model.theta.size)
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", MODELS)
 def test_fisher_information_equals_both_expectations(name):
     """I(θ) = E[s sᵀ] = −E[∂²ℓ], by exact sums (discrete) or quadrature (continuous)."""
     model = MODELS[name]
@@ -280,6 +293,26 @@ def test_cauchy_mle_finds_the_global_maximum_on_small_samples():
             assert _cauchy_ll(row, t) >= ll_ref - 1e-9 * (1 + abs(ll_ref))
             assert abs(t - t_ref) <= 1e-6 * (1 + abs(t_ref))
     assert multimodal > 10  # the test exercises multimodal likelihoods
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 50, 2000])
+def test_quantiles_by_partition_equal_numpy_quantile(n):
+    """The Cauchy starts from one partition are numpy's linear quantiles, bit for bit."""
+    z = _rng(8).standard_cauchy((9, n))
+    levels = (0.0, 0.25, 0.5, 0.75, 1.0)
+    np.testing.assert_array_equal(M.quantiles_by_partition(z, levels),
+                                  np.quantile(z, levels, axis=-1).T)
+
+
+@pytest.mark.parametrize("z, levels, message", [
+    (np.zeros(3), (0.5,), r"^`z` must be a 2-D array"),
+    (np.zeros((2, 0)), (0.5,), r"^`z` must be a 2-D array"),
+    (np.zeros((2, 3)), (), r"^`levels` must be a non-empty sequence"),
+    (np.zeros((2, 3)), (1.5,), r"^`levels` must be a non-empty sequence"),
+])
+def test_quantiles_by_partition_rejects_bad_input(z, levels, message):
+    with pytest.raises(ValueError, match=message):
+        M.quantiles_by_partition(z, levels)
 
 
 @pytest.mark.parametrize("x", [
@@ -432,6 +465,8 @@ def test_invalid_data_is_rejected(name, data, message):
         model.mle(data)
     with pytest.raises(ValueError, match=message):
         model.logpdf(data)
+    with pytest.raises(ValueError, match=message):
+        model.mean_score(data)
 
 
 def test_invalid_theta_and_draw_arguments_are_rejected():

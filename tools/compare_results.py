@@ -7,12 +7,18 @@ quoted passages are identical, and lists every difference
 otherwise. Wall times, the run header and checks whose numbers depend on the machine (CODE-01's
 timing rule text and the output of the documents' unseeded code) are excluded by name below.
 It is how a refactoring proves that no number changed.
+
+``--rtol R`` compares numbers (at any depth of a field) within ``R · max(1, |a|, |b|)``
+instead of exactly: for a change that reorders floating-point sums, to show that every
+outcome and verdict is unchanged and every number moved by rounding only.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import numbers
 import sys
 from typing import Any
 
@@ -38,8 +44,27 @@ def _checks(doc: dict) -> dict[tuple[str, str, int], dict]:
     return out
 
 
-def differences(before: dict, after: dict) -> list[str]:
-    """Every difference in verdicts and check numbers, as readable lines."""
+def _same(a: Any, b: Any, rtol: float) -> bool:
+    """``a == b``, numbers within ``rtol · max(1, |a|, |b|)`` (booleans and text exactly)."""
+    if rtol == 0.0:
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k], rtol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y, rtol) for x, y in zip(a, b))
+    if (isinstance(a, numbers.Real) and isinstance(b, numbers.Real)
+            and not isinstance(a, bool) and not isinstance(b, bool)):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return a == b or abs(a - b) <= rtol * max(1.0, abs(a), abs(b))
+    return a == b
+
+
+def differences(before: dict, after: dict, rtol: float = 0.0) -> list[str]:
+    """Every difference in verdicts and check numbers, as readable lines (numbers within
+    ``rtol``, see :func:`_same`)."""
+    if not (isinstance(rtol, float) and 0.0 <= rtol < 1.0):
+        raise ValueError(f"`rtol` must be a float in [0, 1), got {rtol!r}.")
     diffs = []
     vb = {c["id"]: c["verdict"] for c in before["claims"]}
     va = {c["id"]: c["verdict"] for c in after["claims"]}
@@ -62,7 +87,7 @@ def differences(before: dict, after: dict) -> list[str]:
                 diffs.append(f"check {key}: outcome {cb[key]['outcome']} -> {ca[key]['outcome']}")
             continue
         for f in FIELDS:
-            if cb[key].get(f) != ca[key].get(f):
+            if not _same(cb[key].get(f), ca[key].get(f), rtol):
                 diffs.append(f"check {key}: {f} {cb[key].get(f)!r:.80} -> {ca[key].get(f)!r:.80}")
     return diffs
 
@@ -71,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("before")
     p.add_argument("after")
+    p.add_argument("--rtol", type=float, default=0.0,
+                   help="compare numbers within RTOL·max(1, |a|, |b|) (default: exactly)")
     args = p.parse_args(argv)
+    if not 0.0 <= args.rtol < 1.0:
+        p.error("--rtol must lie in [0, 1)")
     docs: list[Any] = []
     for path in (args.before, args.after):
         with open(path, encoding="utf-8") as fh:
@@ -80,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
             (docs[1]["run"]["root_seed"], docs[1]["run"]["scale"]):
         print("error: the runs differ in root seed or scale", file=sys.stderr)
         return 2
-    diffs = differences(*docs)
+    diffs = differences(*docs, rtol=args.rtol)
     n = len(_checks(docs[1]))
     for d in diffs:
         print(d)
-    print(f"{n} checks compared: {'identical' if not diffs else f'{len(diffs)} differences'}")
+    same = "identical" if not args.rtol else f"equal within rtol {args.rtol:g}"
+    print(f"{n} checks compared: {same if not diffs else f'{len(diffs)} differences'}")
     return 1 if diffs else 0
 
 

@@ -90,14 +90,15 @@ class ClaimRun:
         return make_generator(self.seed(label, **params))
 
     def simulate(self, label: str, kernel: Kernel, base_reps: int, *, min_reps: int = 64,
-                 **params: Any) -> MonteCarloResult:
+                 reuse: MonteCarloResult | None = None, **params: Any) -> MonteCarloResult:
         """Run ``kernel`` for ``reps(base_reps, min_reps)`` replications on the stream of ``label``.
 
         ``min_reps`` is the budget below which the check cannot decide (derived from the
-        precision its rule needs); small scales never go below it.
+        precision its rule needs); small scales never go below it. ``reuse``, an earlier run
+        of the same stream, is extended rather than recomputed (:func:`claimkit.engine.simulate`).
         """
         return simulate(kernel, self.reps(base_reps, min_reps), self.seed(label, **params),
-                        chunk_reps=self.chunk_reps, backend=self.backend)
+                        chunk_reps=self.chunk_reps, backend=self.backend, reuse=reuse)
 
     def sweep(self, label: str, grid: Sequence[Any], kernel_for: Callable[[Any], Kernel],
               base_reps: int | Callable[[Any], int], *, min_reps: int | None = None,
