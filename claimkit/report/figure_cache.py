@@ -29,12 +29,13 @@ DIRNAME = ".figure-cache"
 
 @functools.lru_cache(maxsize=1)
 def _code_version() -> str:
-    """Hash of the drawing code and the matplotlib version (part of every key)."""
+    """Hash of the drawing code and the matplotlib version (its font metrics place the text;
+    part of every key)."""
     import matplotlib
 
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(matplotlib.__version__.encode())
-    for name in ("figures.py", "figure_cache.py"):
+    for name in ("figures.py", "svgdraw.py", "figure_cache.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()
 

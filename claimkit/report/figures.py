@@ -1,17 +1,17 @@
 """Figure specs (:mod:`claimkit.figures`) and check overviews -> inline SVG.
 
-Drawing uses matplotlib's object API (``matplotlib.figure.Figure``, no pyplot, so no global
-backend or figure registry is touched) and saves to SVG in memory. The output is made fit for
-inlining in HTML, small and deterministic:
+Figures are written as SVG directly (:mod:`claimkit.report.svgdraw`): a few hundred
+elements per figure, under a millisecond each, instead of a plotting library's ~50 ms. The
+output is fit for inlining in HTML, small and deterministic:
 
-* text stays ``<text>`` (``svg.fonttype = "none"``: no embedded glyphs or fonts), and matplotlib
-  escapes every string it writes, so labels cannot inject markup;
+* text is ``<text>`` (no embedded glyphs or fonts; the page names the font) and every string
+  is escaped, so labels cannot inject markup; labels are drawn literally (no TeX);
 * no XML prolog, doctype, metadata, comments, style sheet or namespace URLs;
 * coordinates are rounded (path data to 0.1 pt, positions to 0.01 pt), series longer than
   :data:`MAX_POINTS` are thinned to that many points, and log-axis tick labels are plain text
-  (``10⁻³``) rather than mathtext, which keeps drawing fast;
-* the margins are computed from the measured widths of the tick labels and titles (no layout
-  engine), and a fixed ``svg.hashsalt`` makes equal inputs give equal bytes;
+  (``10⁻³``);
+* the margins are computed from the widths of the tick labels and titles measured in the
+  figure font (matplotlib's font metrics, :func:`_text_width`);
 * every ``id`` is prefixed so that several figures can share one page.
 
 Two entry points: :func:`figure_svg` draws a figure spec that a claim test attached to a check;
@@ -22,17 +22,18 @@ from the checks themselves, see :mod:`claimkit.report.derived`).
 from __future__ import annotations
 
 import functools
-import io
+import html
 import json
 import math
 import re
 import textwrap
+import unicodedata
 import warnings
 from typing import Any, Mapping, Sequence
 
 from claimkit.figures import FIGURE_KINDS, SCALES, _label, validate_figure
 
-from . import figure_cache
+from . import figure_cache, svgdraw
 
 __all__ = ["FIGURE_KINDS", "SCALES", "MAX_POINTS", "ROLE_COLOURS", "validate_figure",
            "figure_svg", "forest_svg", "prerender"]
@@ -47,21 +48,11 @@ ROLE_COLOURS: dict[str, str] = {"literal": "#1f77b4", "corrected": "#2ca02c",
                                 "control": "#6639ba"}
 
 _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
-_REF_DASHES = ((0, (5, 3)), (0, (2, 2)), (0, (6, 2, 1, 2)))
+_REF_DASHES = ("5.5,3.3", "2.2,2.2", "6.6,2.2,1.1,2.2")
 _FONT_SIZE = 9.0
 _TITLE_SIZE = 10.0
-_RC = {
-    "svg.hashsalt": "reports-figure",
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": _FONT_SIZE,
-    "axes.titlesize": _TITLE_SIZE,
-    "legend.fontsize": 8,
-    "path.simplify": True,
-    "axes.unicode_minus": True,
-    "axes.formatter.use_mathtext": False,
-}
+#: The figures' font: text widths are measured in it, and the page names it first.
+_FONT_FAMILY = "DejaVu Sans"
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: Stand-in for the id prefix inside cached SVG; replaced only in id/url/href positions.
 _PREFIX_TOKEN = "zzfigprefixzz"
@@ -128,69 +119,26 @@ def _short_number(value: float) -> str:
     return f"{mantissa}×10" + str(k).translate(_SUPERSCRIPT)
 
 
-def _log_formatter() -> Any:
-    """A formatter that writes every decade of one axis alike: all plain when every tick lies
-    in [0.01, 10000], otherwise all as powers of ten."""
-    from matplotlib import ticker
-
-    class LogLabels(ticker.Formatter):
-        plain = True
-
-        def set_locs(self, locs: Any) -> None:
-            lo, hi = self.axis.get_view_interval() if self.axis is not None else (0.0, 0.0)
-            lo, hi = min(lo, hi), max(lo, hi)
-            shown = [v for v in locs if lo <= v <= hi and v > 0] or list(locs)
-            self.plain = all(0.01 <= v <= 1e4 for v in shown)
-
-        def __call__(self, x: float, pos: Any = None) -> str:
-            return _log_label(x, self.plain)
-
-    return LogLabels()
-
-
-def _set_log_ticks(axis: Any, lo: float, hi: float) -> None:
-    """Decade ticks labelled as plain text; 1-2-5 ticks when fewer than three decades are visible."""
-    from matplotlib import ticker
-
-    decades = math.floor(math.log10(hi)) - math.ceil(math.log10(lo)) if lo > 0 and hi > lo else 0
-    if decades >= 2:
-        axis.set_major_locator(ticker.LogLocator(base=10.0, numticks=9))
-        if decades <= 5:
-            axis.set_minor_locator(ticker.LogLocator(base=10.0, subs=tuple(range(2, 10)),
-                                                     numticks=12))
-        else:
-            axis.set_minor_locator(ticker.NullLocator())
-        axis.set_minor_formatter(ticker.NullFormatter())
-        axis.set_major_formatter(_log_formatter())
-    else:
-        axis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0), numticks=12))
-        axis.set_minor_locator(ticker.NullLocator())
-        axis.set_major_formatter(_log_formatter())
-
-
 @functools.lru_cache(maxsize=4096)
-def _text_width(text: str, size: float) -> float:
-    """Width in points of ``text`` set in the figure font at ``size`` points (no mathtext)."""
+def _glyph_width(char: str) -> float:
+    """Advance width in points of ``char`` set in the figure font at 1 point (0 for a
+    combining mark, which sits on the character before it)."""
+    if unicodedata.combining(char):
+        return 0.0
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 
-    if not text:
-        return 0.0
-    prop = FontProperties(family=_RC["font.sans-serif"], size=size)
-    width = 0.0
-    for line in text.split("\n"):
-        width = max(width, text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0])
-    return width
+    prop = FontProperties(family=[_FONT_FAMILY], size=100.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # glyphs outside the font (CJK) measure as boxes
+        return text_to_path.get_text_width_height_descent(char, prop, ismath=False)[0] / 100.0
 
 
-def _tick_labels(axis: Any, lo: float, hi: float) -> list[str]:
-    """The labels of the major ticks that fall inside ``[lo, hi]``."""
-    lo, hi = min(lo, hi), max(lo, hi)
-    span = (hi - lo) * 1e-9
-    locs = [v for v in axis.get_majorticklocs() if lo - span <= v <= hi + span]
-    formatter = axis.get_major_formatter()
-    formatter.set_locs(locs)
-    return [str(formatter(v, i)) for i, v in enumerate(locs)]
+def _text_width(text: str, size: float) -> float:
+    """Width in points of ``text`` (its widest line) in the figure font at ``size`` points: the
+    sum of its glyphs' advances (kerning, a few per cent at most, is left out)."""
+    return max((size * sum(_glyph_width(c) for c in line) for line in text.split("\n")),
+               default=0.0)
 
 
 def _fit(text: str, width_pt: float, size: float) -> str:
@@ -219,19 +167,6 @@ def _fit_label(text: str, width_pt: float, size: float) -> str:
     return _fit(head, room, size) + sep + tail
 
 
-def _wrap_title(ax: Any, title: str, width_pt: float, parse_math: bool) -> int:
-    """Set ``title``, wrapped onto at most three lines that fit ``width_pt``; return the line count."""
-    if not title:
-        return 0
-    text = title
-    if _text_width(title, _TITLE_SIZE) > width_pt and "$" not in title:
-        chars = max(20, int(len(title) * width_pt / _text_width(title, _TITLE_SIZE)) - 2)
-        lines = textwrap.wrap(title, chars)
-        text = "\n".join(lines[:2] + ([" ".join(lines[2:])] if len(lines) > 2 else []))
-    ax.set_title(text).set_parse_math(parse_math)
-    return text.count("\n") + 1
-
-
 def _legend_shape(labels: list[str], axes_width_pt: float, max_cols: int = 2) -> tuple[int, int]:
     """Columns and rows of a legend below the axes: as many columns (up to ``max_cols``) as fit."""
     if not labels:
@@ -241,229 +176,299 @@ def _legend_shape(labels: list[str], axes_width_pt: float, max_cols: int = 2) ->
     return ncol, math.ceil(len(labels) / ncol)
 
 
-def _layout(fig: Any, ax: Any, *, width: float, height: float, title_lines: int,
-            xlabel: bool, ylabel: str, legend: tuple[list, list], parse_math: bool,
-            xtick_rotation_extra: float = 0.0) -> None:
-    """Size the figure and place the axes so that tick labels, axis labels, title and a legend
-    below the axes all fit; the axes keep the height they would have without a legend."""
-    from matplotlib.legend_handler import HandlerTuple
+# -- drawing ------------------------------------------------------------------------------------
 
+def _title_lines(title: str, width_pt: float) -> list[str]:
+    """``title`` wrapped onto at most three lines that fit ``width_pt``."""
+    if not title:
+        return []
+    if _text_width(title, _TITLE_SIZE) <= width_pt:
+        return [title]
+    chars = max(20, int(len(title) * width_pt / _text_width(title, _TITLE_SIZE)) - 2)
+    lines = textwrap.wrap(title, chars)
+    return lines[:2] + ([" ".join(lines[2:])] if len(lines) > 2 else [])
+
+
+def _legend(canvas: svgdraw.Canvas, entries: list[tuple[str, dict]], centre: float, top: float,
+            width_pt: float, max_cols: int = 2, size: float = 8.0) -> None:
+    """Legend entries (label, swatch) in rows below the axes, centred on ``centre``.
+
+    A swatch may hold ``band`` (a colour: a translucent box), ``line`` (a colour), ``dash``
+    (a dash pattern), ``marker`` (a colour: a dot), ``hollow`` (an open dot), ``ring`` (a
+    red ring), ``arrow`` (a triangle) and ``box`` (a colour and opacity: a filled box).
+    """
+    if not entries:
+        return
+    ncol, nrows = _legend_shape([e[0] for e in entries], width_pt, max_cols)
+    col_w = max(_text_width(e[0], size) for e in entries) + 36.0
+    x0 = centre - ncol * col_w / 2 + 6.0
+    row_h = size * 1.45
+    for i, (label, sw) in enumerate(entries):
+        x = x0 + (i % ncol) * col_w
+        y = top + (i // ncol) * row_h + row_h / 2
+        if "band" in sw:
+            canvas.rect(x, y - 3.5, 16.0, 7.0, fill=sw["band"], fill_opacity=0.22)
+        if "box" in sw:
+            canvas.rect(x, y - 3.5, 16.0, 7.0, fill=sw["box"][0], fill_opacity=sw["box"][1])
+        if "line" in sw:
+            canvas.line(x, y, x + 16.0, y, fill="none", stroke=sw["line"], stroke_width=1.3,
+                        stroke_dasharray=sw.get("dash"))
+        if "marker" in sw:
+            canvas.circle(x + 8.0, y, 2.25, fill=sw["marker"], stroke=sw["marker"])
+        if "hollow" in sw:
+            canvas.circle(x + 8.0, y, 2.25, fill="#ffffff", stroke=sw["hollow"])
+        if "ring" in sw:
+            canvas.circle(x + 8.0, y, 4.5, fill="none", stroke="#cf222e", stroke_width=1.3)
+        if "arrow" in sw:
+            canvas.path(_triangle(x + 8.0, y, right=True), fill=sw["arrow"], stroke=sw["arrow"])
+        canvas.text(x + 22.4, y + size * 0.36, label, size=size, anchor="start")
+
+
+def _triangle(x: float, y: float, right: bool, r: float = 2.6) -> str:
+    s = 1.0 if right else -1.0
+    return svgdraw.path_data([(x + s * r, y), (x - s * r, y - r), (x - s * r, y + r)],
+                             close=True)
+
+
+def _axes_ticks(canvas: svgdraw.Canvas, ax: svgdraw.Axis, ay: svgdraw.Axis | None,
+                xticks: tuple[list, list, list], yticks: tuple[list, list, list] | None,
+                box: tuple[float, float, float, float], grid_y: bool = True) -> None:
+    """Grid, spines, tick marks and tick labels of the axes ``box`` = (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = box
+    grid = {"fill": "none", "stroke": "#dddddd", "stroke_width": 0.6}
+    tick = {"stroke": "#000000", "stroke_width": 0.8}
+    for v, label in zip(xticks[0], xticks[1]):
+        x = ax(v)
+        canvas.line(x, y1, x, y0, **grid)
+        canvas.line(x, y1, x, y1 + 3.5, **tick)
+        canvas.text(x, y1 + 13.84, label, size=_FONT_SIZE)
+    for v in xticks[2]:
+        canvas.line(ax(v), y1, ax(v), y1 + 2.0, stroke="#000000", stroke_width=0.6)
+    if ay is not None and yticks is not None:
+        for v, label in zip(yticks[0], yticks[1]):
+            y = ay(v)
+            if grid_y:
+                canvas.line(x0, y, x1, y, **grid)
+            canvas.line(x0, y, x0 - 3.5, y, **tick)
+            canvas.text(x0 - 7.0, y + 3.42, label, size=_FONT_SIZE, anchor="end")
+        for v in yticks[2]:
+            canvas.line(x0, ay(v), x0 - 2.0, ay(v), stroke="#000000", stroke_width=0.6)
+        canvas.line(x0, y0, x0, y1, stroke="#000000", stroke_width=0.8)
+    canvas.line(x0, y1, x1, y1, stroke="#000000", stroke_width=0.8)
+
+
+def _in_range(ticks: tuple[list, list, list], axis: svgdraw.Axis
+              ) -> tuple[list, list, list]:
+    lo, hi = min(axis.lo, axis.hi), max(axis.lo, axis.hi)
+    tol = (math.log10(hi / lo) if axis.log else hi - lo) * 1e-9
+
+    def ok(v: float) -> bool:
+        if axis.log:
+            return lo * 10 ** -tol <= v <= hi * 10 ** tol
+        return lo - tol <= v <= hi + tol
+    keep = [i for i, v in enumerate(ticks[0]) if ok(v)]
+    return [ticks[0][i] for i in keep], [ticks[1][i] for i in keep], \
+        [v for v in ticks[2] if ok(v)]
+
+
+def _draw(fig_spec: dict, width: float, height: float) -> str:
+    """Draw the normalised spec as SVG (ids under :data:`_PREFIX_TOKEN`)."""
+    kind = fig_spec["kind"]
+    xlog = fig_spec["xscale"] == "log" and kind != "bar"
+    ylog = fig_spec["yscale"] == "log"
+    series, refs = fig_spec["series"], fig_spec["reference"]
+    categories: list = []
+    if kind == "bar":
+        for s in series:
+            for c in s["x"]:
+                if c not in categories:
+                    categories.append(c)
+
+    def xs(values: list) -> list[float]:
+        if kind == "bar":
+            return [float(categories.index(c)) if c in categories else math.nan for c in values]
+        return _clean(values, xlog)
+
+    # data limits
+    xvals: list[float] = []
+    yvals: list[float] = []
+    for s in series + refs:
+        xvals += xs(s["x"])
+        yvals += _clean(s["y"], ylog)
+        for key in ("lo", "hi"):
+            if s.get(key) is not None:
+                yvals += _clean(s[key], ylog)
+    if kind == "bar":
+        xlim = (-0.5 - 0.05 * len(categories), len(categories) - 0.5 + 0.05 * len(categories))
+        ylo, yhi = svgdraw.padded_limits(yvals + [0.0], ylog)
+        if not ylog and min((v for v in yvals if math.isfinite(v)), default=0.0) >= 0:
+            ylo = 0.0
+        ylim = (ylo, yhi)
+    else:
+        xlim = svgdraw.padded_limits(xvals, xlog)
+        ylim = svgdraw.padded_limits(yvals, ylog)
+
+    # layout (points): title, tick labels, axis labels and legend around the axes
     w_pt, h_pt = width * 72.0, height * 72.0
     line = _FONT_SIZE * 1.25
-    xlim, ylim = ax.get_xlim(), ax.get_ylim()
-    yticks = _tick_labels(ax.yaxis, *ylim)
-    xticks = _tick_labels(ax.xaxis, *xlim)
-    ytick_width = max((_text_width(t, _FONT_SIZE) for t in yticks), default=0.0)
-    formatter = ax.yaxis.get_major_formatter()
-    offset = formatter.get_offset() if hasattr(formatter, "get_offset") else ""
-    top = 7.0 + (title_lines * _TITLE_SIZE * 1.3 + 6.0 if title_lines else 0.0) \
-        + (line if offset else 0.0)
-    bottom = 5.0 + line + 7.0 + (line + 3.0 if xlabel else 0.0) + xtick_rotation_extra
+    probe_y = svgdraw.Axis(ylim[0], ylim[1], 1.0, 0.0, ylog)
+    yticks = _in_range(probe_y.ticks(), probe_y)
+    if kind == "bar":
+        names = [c if isinstance(c, str) else f"{c:g}" for c in categories]
+        xticks = ([float(i) for i in range(len(names))], names, [])
+    else:
+        probe_x = svgdraw.Axis(xlim[0], xlim[1], 0.0, 1.0, xlog)
+        xticks = _in_range(probe_x.ticks(), probe_x)
+    rotate = False
+    rotation_extra = 0.0
+    if kind == "bar":
+        slot = (w_pt * 0.8) / max(1, len(xticks[1]))
+        widest = max((_text_width(t, _FONT_SIZE) for t in xticks[1]), default=0.0)
+        if widest > slot * 0.95:
+            rotate, rotation_extra = True, widest * 0.5
+    title = _title_lines(fig_spec["title"], w_pt - 20.0)
+    top = 7.0 + (len(title) * _TITLE_SIZE * 1.3 + 6.0 if title else 0.0)
+    bottom = 5.0 + line + 7.0 + (line + 3.0 if fig_spec["xlabel"] else 0.0) + rotation_extra
     axes_h = max(h_pt - top - bottom, 0.35 * h_pt)
-    ylabel_lines = 0
-    if ylabel:
-        text = ylabel
-        if "$" not in ylabel and _text_width(ylabel, _FONT_SIZE) > 0.95 * axes_h:
-            chars = max(12, int(len(ylabel) * 0.9 * axes_h / _text_width(ylabel, _FONT_SIZE)))
-            text = "\n".join(textwrap.wrap(ylabel, chars)[:3])
-        ax.set_ylabel(text).set_parse_math(parse_math)
-        ylabel_lines = text.count("\n") + 1
-    left = min(6.0 + ytick_width + 7.0 + ylabel_lines * line + (4.0 if ylabel_lines else 0.0),
+    ylabel_lines: list[str] = []
+    if fig_spec["ylabel"]:
+        ylabel_lines = [fig_spec["ylabel"]]
+        if _text_width(fig_spec["ylabel"], _FONT_SIZE) > 0.95 * axes_h:
+            chars = max(12, int(len(fig_spec["ylabel"]) * 0.9 * axes_h
+                                / _text_width(fig_spec["ylabel"], _FONT_SIZE)))
+            ylabel_lines = textwrap.wrap(fig_spec["ylabel"], chars)[:3]
+    ytick_w = max((_text_width(t, _FONT_SIZE) for t in yticks[1]), default=0.0)
+    left = min(6.0 + ytick_w + 7.0 + len(ylabel_lines) * line + (4.0 if ylabel_lines else 0.0),
                0.55 * w_pt)
-    last = _text_width(xticks[-1], _FONT_SIZE) / 2 if xticks else 0.0
+    last = _text_width(xticks[1][-1], _FONT_SIZE) / 2 if xticks[1] and not rotate else 0.0
     right = max(12.0, last + 4.0)
-    handles, labels = legend
-    ncol, nrows = _legend_shape(labels, w_pt - left - right)
+
+    # series, references and their legend entries
+    entries: list[tuple[str, dict]] = []
+    for i, s in enumerate(series):
+        if s["label"]:
+            colour = _PALETTE[i % len(_PALETTE)]
+            sw: dict = {"box": (colour, 0.85)} if kind == "bar" else {"line": colour}
+            if kind != "bar" and s["lo"] is not None and s["hi"] is not None:
+                sw["band"] = colour
+            label = s["label"] + (" (bars: interval)" if kind == "bar" and s["lo"] is not None
+                                  and s["hi"] is not None else "")
+            entries.append((label, sw))
+    for j, r in enumerate(refs):
+        if r["label"]:
+            entries.append((r["label"], {"line": "#333333", "dash": _REF_DASHES[j % 3]}))
+    ncol, nrows = _legend_shape([e[0] for e in entries], w_pt - left - right)
     legend_h = nrows * 8.0 * 1.45 + (8.0 if nrows else 0.0)
     h_total = top + axes_h + bottom + legend_h
-    fig.set_size_inches(width, h_total / 72.0)
-    fig.subplots_adjust(left=left / w_pt, right=1 - right / w_pt,
-                        bottom=(bottom + legend_h) / h_total, top=1 - top / h_total)
-    if handles:
-        leg = ax.legend(handles, labels, loc="upper center", ncol=ncol, frameon=False,
-                        bbox_to_anchor=(0.5, -(bottom - 2.0) / axes_h), borderaxespad=0.0,
-                        handlelength=2.0, columnspacing=1.5,
-                        handler_map={tuple: HandlerTuple(ndivide=1)})
-        for t in leg.get_texts():
-            t.set_parse_math(parse_math)
-
-
-def _savefig(fig: Any) -> str:
-    """The figure as matplotlib's SVG document text."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    return buf.getvalue()
-
-
-# -- figure specs -------------------------------------------------------------------------------
-
-def _draw(fig_spec: dict, width: float, height: float, parse_math: bool) -> str:
-    """Draw the normalised spec and return matplotlib's raw SVG text."""
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    kind = fig_spec["kind"]
-    xlog, ylog = fig_spec["xscale"] == "log", fig_spec["yscale"] == "log"
-    with matplotlib.rc_context(_RC), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fig = Figure(figsize=(width, height))
-        ax = fig.add_subplot()
-        categories: list = []
-        handles: list = []
-        labels: list[str] = []
+    x0, x1, y0, y1 = left, w_pt - right, top, top + axes_h
+    canvas = svgdraw.Canvas(w_pt, h_total, _PREFIX_TOKEN)
+    canvas.clip_rect(x0, y0, x1 - x0, y1 - y0)
+    ax = svgdraw.Axis(xlim[0], xlim[1], x0, x1, xlog)
+    ay = svgdraw.Axis(ylim[0], ylim[1], y1, y0, ylog)
+    _axes_ticks(canvas, ax, ay, xticks if kind != "bar" else ([], [], []), yticks,
+                (x0, y0, x1, y1))
+    if kind == "bar":
+        for pos, name in zip(xticks[0], xticks[1]):
+            x = ax(pos)
+            canvas.line(x, y1, x, y1 + 3.5, stroke="#000000", stroke_width=0.8)
+            if rotate:
+                canvas.parts.append(
+                    f'<text style="font-size: {svgdraw.fmt(_FONT_SIZE)}px; text-anchor: end" '
+                    f'x="{svgdraw.fmt(x)}" y="{svgdraw.fmt(y1 + 12.0)}" transform="rotate(-30 '
+                    f'{svgdraw.fmt(x)} {svgdraw.fmt(y1 + 12.0)})">'
+                    f"{html.escape(name, quote=False)}</text>")
+            else:
+                canvas.text(x, y1 + 13.84, name, size=_FONT_SIZE)
+    nser = max(1, len(series))
+    for i, s in enumerate(series):
+        colour = _PALETTE[i % len(_PALETTE)]
+        x = xs(s["x"])
+        y = _clean(s["y"], ylog)
+        lo = _clean(s["lo"], ylog) if s["lo"] is not None else None
+        hi = _clean(s["hi"], ylog) if s["hi"] is not None else None
         if kind == "bar":
-            for s in fig_spec["series"]:
-                for c in s["x"]:
-                    if c not in categories:
-                        categories.append(c)
-            nser = max(1, len(fig_spec["series"]))
             bar_w = 0.8 / nser
-        for i, s in enumerate(fig_spec["series"]):
-            colour = _PALETTE[i % len(_PALETTE)]
-            y = _clean(s["y"], ylog)
-            lo = _clean(s["lo"], ylog) if s["lo"] is not None else None
-            hi = _clean(s["hi"], ylog) if s["hi"] is not None else None
-            if kind == "bar":
-                pos = [categories.index(c) - 0.4 + bar_w * (i + 0.5) for c in s["x"]]
-                yerr = None
-                if lo is not None and hi is not None:
-                    yerr = [[max(0.0, a - b) if math.isfinite(a - b) else 0.0 for a, b in zip(y, lo)],
-                            [max(0.0, b - a) if math.isfinite(b - a) else 0.0 for a, b in zip(y, hi)]]
-                bars = ax.bar(pos, [0.0 if math.isnan(v) else v for v in y], width=bar_w,
-                              color=colour, alpha=0.85, yerr=yerr, capsize=2,
-                              error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
-                if s["label"]:
-                    handles.append(bars.patches[0] if bars.patches else bars)
-                    labels.append(s["label"] + (" (bars: interval)" if yerr else ""))
-                continue
-            x = _clean(s["x"], xlog)
-            band = None
-            if lo is not None and hi is not None:
-                band = ax.fill_between(x, lo, hi, color=colour, alpha=0.22, linewidth=0,
-                                       step="post" if kind == "ecdf" else None)
-            if kind == "ecdf":
-                (line,) = ax.step(x, y, where="post", color=colour, linewidth=1.3)
-            else:
-                few = sum(math.isfinite(v) for v in y) <= MARKER_POINTS
-                (line,) = ax.plot(x, y, color=colour, linewidth=1.3,
-                                  marker="o" if few else None, markersize=3)
-            if s["label"]:
-                handles.append((band, line) if band is not None else line)
-                labels.append(s["label"])
-        for j, r in enumerate(fig_spec["reference"]):
-            dash = _REF_DASHES[j % len(_REF_DASHES)]
-            y = _clean(r["y"], ylog)
-            if kind == "bar":
-                pts = [(categories.index(c), v) for c, v in zip(r["x"], y) if c in categories]
-                if not pts and len(set(y)) == 1 and y:
-                    ref = ax.axhline(y[0], color="#333333", linestyle=dash, linewidth=1.1)
-                    if r["label"]:
-                        handles.append(ref)
-                        labels.append(r["label"])
+            base = ay(max(ylim[0], 1e-300) if ylog else max(ylim[0], min(0.0, ylim[1])))
+            for k, (xv, yv) in enumerate(zip(x, y)):
+                if not math.isfinite(xv):
                     continue
-                x = [p[0] for p in pts]
-                y = [p[1] for p in pts]
-            else:
-                x = _clean(r["x"], xlog)
-            (ref,) = ax.plot(x, y, color="#333333", linestyle=dash, linewidth=1.1)
-            if r["label"]:
-                handles.append(ref)
-                labels.append(r["label"])
-        rotation_extra = 0.0
-        if kind == "bar":
-            names = [c if isinstance(c, str) else f"{c:g}" for c in categories]
-            ax.set_xticks(range(len(categories)))
-            ticks = ax.set_xticklabels(names)
-            slot = (width * 72.0 * 0.8) / max(1, len(names))
-            widest = max((_text_width(t, _FONT_SIZE) for t in names), default=0.0)
-            if widest > slot * 0.95:
-                for t in ticks:
-                    t.set_rotation(30)
-                    t.set_horizontalalignment("right")
-                rotation_extra = widest * 0.5
-            for t in ticks:
-                t.set_parse_math(False)
-        else:
-            ax.set_xscale(fig_spec["xscale"])
-        ax.set_yscale(fig_spec["yscale"])
-        ax.autoscale_view()
-        if xlog and kind != "bar":
-            _set_log_ticks(ax.xaxis, *ax.get_xlim())
-        if ylog:
-            _set_log_ticks(ax.yaxis, *ax.get_ylim())
-        ax.set_xlabel(fig_spec["xlabel"]).set_parse_math(parse_math)
-        ax.grid(True, which="major", color="#dddddd", linewidth=0.6)
-        ax.set_axisbelow(True)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        title_lines = _wrap_title(ax, fig_spec["title"], width * 72.0 - 20.0, parse_math)
-        _layout(fig, ax, width=width, height=height, title_lines=title_lines,
-                xlabel=bool(fig_spec["xlabel"]), ylabel=fig_spec["ylabel"],
-                legend=(handles, labels), parse_math=parse_math,
-                xtick_rotation_extra=rotation_extra)
-        return _savefig(fig)
+                left_edge = ax(xv - 0.4 + bar_w * i)
+                width_px = ax(xv - 0.4 + bar_w * (i + 1)) - left_edge
+                if math.isfinite(yv):
+                    top_px = ay(yv)
+                    canvas.rect(left_edge, min(top_px, base), width_px, abs(base - top_px),
+                                fill=colour, fill_opacity=0.85)
+                if lo is not None and hi is not None and math.isfinite(yv):
+                    a = lo[k] if math.isfinite(lo[k]) else yv
+                    b = hi[k] if math.isfinite(hi[k]) else yv
+                    cx = left_edge + width_px / 2
+                    err = {"fill": "none", "stroke": "#333333", "stroke_width": 0.8}
+                    canvas.line(cx, ay(a), cx, ay(b), **err)
+                    for v in (a, b):
+                        canvas.line(cx - 2.0, ay(v), cx + 2.0, ay(v), **err)
+            continue
+        if lo is not None and hi is not None:
+            runs: list[list[tuple[float, float, float]]] = [[]]
+            for xv, a, b in zip(x, lo, hi):
+                if math.isfinite(xv) and math.isfinite(a) and math.isfinite(b):
+                    runs[-1].append((ax(xv), ay(a), ay(b)))
+                elif runs[-1]:
+                    runs.append([])
+            d = []
+            for run in runs:
+                if not run:
+                    continue
+                if kind == "ecdf":
+                    stepped = []
+                    for k, (px, a, b) in enumerate(run):
+                        nxt = run[k + 1][0] if k + 1 < len(run) else px
+                        stepped += [(px, a, b), (nxt, a, b)]
+                    run = stepped
+                upper = [(px, b) for px, _, b in run]
+                lower = [(px, a) for px, a, _ in reversed(run)]
+                d.append(svgdraw.path_data(upper + lower, close=True))
+            canvas.path(" ".join(d), clip=True, fill=colour, fill_opacity=0.22)
+        pts: list[tuple[float, float] | None] = []
+        finite = [(xv, yv) for xv, yv in zip(x, y) if math.isfinite(xv) and math.isfinite(yv)]
+        for k, (xv, yv) in enumerate(zip(x, y)):
+            if not (math.isfinite(xv) and math.isfinite(yv)):
+                pts.append(None)
+                continue
+            pts.append((ax(xv), ay(yv)))
+            if kind == "ecdf":
+                nxt = next((xs_ for xs_ in x[k + 1:] if math.isfinite(xs_)), None)
+                if nxt is not None:
+                    pts.append((ax(nxt), ay(yv)))
+        canvas.path(svgdraw.path_data(pts), clip=True, fill="none", stroke=colour,
+                    stroke_width=1.3)
+        if kind == "line" and len(finite) <= MARKER_POINTS:
+            for xv, yv in finite:
+                canvas.circle(ax(xv), ay(yv), 1.5, fill=colour, stroke=colour)
+    for j, r in enumerate(refs):
+        dash = _REF_DASHES[j % len(_REF_DASHES)]
+        y = _clean(r["y"], ylog)
+        x = xs(r["x"])
+        style = {"fill": "none", "stroke": "#333333", "stroke_width": 1.1,
+                 "stroke_dasharray": dash}
+        if kind == "bar" and not any(math.isfinite(v) for v in x) and y and len(set(y)) == 1:
+            canvas.line(x0, ay(y[0]), x1, ay(y[0]), **style)
+            continue
+        pts = [(ax(a), ay(b)) if math.isfinite(a) and math.isfinite(b) else None
+               for a, b in zip(x, y)]
+        canvas.path(svgdraw.path_data(pts), clip=True, **style)
 
-
-# -- SVG post-processing ------------------------------------------------------------------------
-
-_NUM = re.compile(r"-?\d+\.\d+")
-_COORD_ATTR = re.compile(r'\s(d|x|y|width|height|transform)="([^"]*)"')
-
-
-def _round_numbers(text: str, places: int = 2) -> str:
-    """Round every decimal number in ``text`` to ``places`` places, dropping trailing zeros."""
-    def fix(m: re.Match) -> str:
-        s = f"{float(m.group(0)):.{places}f}".rstrip("0").rstrip(".")
-        return "0" if s == "-0" else s
-    return _NUM.sub(fix, text)
-
-
-def _drop_bare_groups(svg: str) -> str:
-    """Remove ``<g>`` wrappers without attributes (and their ``</g>``); they change nothing."""
-    out: list[str] = []
-    stack: list[bool] = []
-    pos = 0
-    for m in re.finditer(r"<g>\n?|<g\s[^>]*>|</g>\n?", svg):
-        out.append(svg[pos:m.start()])
-        tag = m.group(0)
-        if tag.startswith("</g>"):
-            if stack.pop():
-                out.append(tag)
-        elif tag.startswith("<g>"):
-            stack.append(False)
-        else:
-            stack.append(True)
-            out.append(tag)
-        pos = m.end()
-    out.append(svg[pos:])
-    return "".join(out)
-
-
-def _coords(m: re.Match) -> str:
-    """Rounded coordinate attribute: path data to 0.1 pt, everything else to 0.01."""
-    value = " ".join(m.group(2).split())
-    return f' {m.group(1)}="{_round_numbers(value, 1 if m.group(1) == "d" else 2)}"'
-
-
-def _tidy(svg: str, prefix: str) -> str:
-    """Make matplotlib's SVG document an inline, compact, id-safe ``<svg>`` element."""
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = re.sub(r"\s*<style[^>]*>.*?</style>", "", svg, flags=re.S)
-    svg = re.sub(r"\s*<defs>\s*</defs>", "", svg)
-    svg = re.sub(r"\s*<!--.*?-->", "", svg, flags=re.S)
-    svg = re.sub(r'\s(xmlns(:\w+)?|version)="[^"]*"', "", svg)
-    svg = _COORD_ATTR.sub(_coords, svg)
-    svg = re.sub(r"\n\s+", "\n", svg).strip()
-    svg = re.sub(r";?\s*font-family: [^;\"]*", "", svg)
-    svg = re.sub(r'\sstyle="\s*"', "", svg)
-    referenced = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
-    svg = re.sub(r'\sid="([^"]+)"',
-                 lambda m: f' id="{prefix}{m.group(1)}"' if m.group(1) in referenced else "", svg)
-    svg = re.sub(r'(url\(#|href="#)([^)"]+)', lambda m: m.group(1) + prefix + m.group(2), svg)
-    svg = re.sub(r'\stransform="rotate\(-?0 [^"]*\)"', "", svg)
-    svg = _drop_bare_groups(svg)
-    return svg.replace("<svg ", '<svg class="plot" role="img" ', 1)
+    # texts
+    centre = (x0 + x1) / 2
+    for k, text in enumerate(title):
+        canvas.text(centre, y0 - 8.0 - (len(title) - 1 - k) * _TITLE_SIZE * 1.3, text,
+                    size=_TITLE_SIZE)
+    if fig_spec["xlabel"]:
+        canvas.text(centre, y1 + 26.84 + rotation_extra, fig_spec["xlabel"], size=_FONT_SIZE)
+    for k, text in enumerate(ylabel_lines):
+        xk = x0 - 7.0 - ytick_w - 4.0 - (len(ylabel_lines) - 1 - k) * line - 2.0
+        canvas.text(xk, (y0 + y1) / 2, text, size=_FONT_SIZE, rotate=True)
+    _legend(canvas, entries, centre, y1 + bottom - 2.0, x1 - x0)
+    return canvas.svg()
 
 
 def _with_prefix(svg: str, prefix: str) -> str:
@@ -543,13 +548,7 @@ def _svg_cached(spec_json: str, width: float, height: float) -> str:
 
 
 def _svg_drawn(spec_json: str, width: float, height: float) -> str:
-    fig_spec = json.loads(spec_json)
-    try:
-        raw = _draw(fig_spec, width, height, parse_math=True)
-    except ValueError:
-        # A label that looks like mathtext but does not parse: draw every label literally.
-        raw = _draw(fig_spec, width, height, parse_math=False)
-    return _tidy(raw, _PREFIX_TOKEN)
+    return _draw(json.loads(spec_json), width, height)
 
 
 # -- overviews: one row per check ---------------------------------------------------------------
@@ -669,127 +668,97 @@ def _forest_cached(key: str) -> str:
 
 
 def _forest_drawn(key: str) -> str:
-    import matplotlib
-    from matplotlib import transforms
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     a = json.loads(key)
     rows, log, width = a["rows"], a["xscale"] == "log", a["width"]
     band = tuple(a["band"]) if a["band"] else None
     n = len(rows)
     row_h = 13.0  # points per row
-    with matplotlib.rc_context(_RC), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        label_size = _FONT_SIZE - 0.5
-        labels = [_fit_label(r["label"], 0.5 * width * 72.0 - 12.0, label_size) for r in rows]
-        ytick_w = max((_text_width(t, label_size) for t in labels), default=0.0)
-        fig = Figure(figsize=(width, 3.0))
-        ax = fig.add_subplot()
-        xmin, xmax = _forest_limits(rows, log, a["reference"], band)
-        ax.set_xscale(a["xscale"])
-        ax.set_xlim(xmin, xmax)
-        ax.set_ylim(n - 0.4, -0.6)
-        if band:
-            ax.axvspan(max(band[0], xmin), min(band[1], xmax), color="#1f77b4", alpha=0.10,
-                       linewidth=0)
-        ax.axvline(a["reference"], color="#333333", linestyle=_REF_DASHES[0], linewidth=1.0)
-        clipped_any = hollow_any = missed_any = False
-        for i in range(1, n, 2):
-            ax.axhspan(i - 0.5, i + 0.5, color="#f3f5f7", linewidth=0, zorder=0)
-        for i, r in enumerate(rows):
-            colour = ROLE_COLOURS[r["role"]]
-            lo, hi = r["lo"], r["hi"]
-            if lo is not None or hi is not None:
-                a_lo = lo if lo is not None and math.isfinite(lo) and not (log and lo <= 0) else xmin
-                a_hi = hi if hi is not None and math.isfinite(hi) else xmax
-                a_lo, a_hi = max(a_lo, xmin), min(a_hi, xmax)
-                if a_hi >= a_lo:
-                    ax.plot([a_lo, a_hi], [i, i], color=colour, linewidth=1.6,
-                            solid_capstyle="butt")
-            for t in r["ticks"]:
-                if xmin <= t <= xmax:
-                    ax.plot([t, t], [i - 0.28, i + 0.28], color="#555555", linewidth=0.9)
-            est = r["estimate"]
-            marker, face = "o", colour
-            if log and est <= 0:
-                x, marker, face, hollow_any = xmin, "o", "white", True
-            elif est < xmin:
-                x, marker, clipped_any = xmin, "<", True
-            elif est > xmax:
-                x, marker, clipped_any = xmax, ">", True
-            else:
-                x = est
-            ax.plot([x], [i], marker=marker, markersize=4.5, color=colour,
-                    markerfacecolor=face, markeredgewidth=1.0, linestyle="none", clip_on=False)
-            if marker in "<>":
-                ax.annotate(_short_number(est),
-                            (x, i), xytext=(-7 if marker == ">" else 7, 0),
-                            textcoords="offset points", va="center", fontsize=7,
-                            ha="right" if marker == ">" else "left", color=colour,
-                            annotation_clip=False).set_parse_math(False)
-            if not r["as_expected"]:
-                missed_any = True
-                ax.plot([x], [i], marker="o", markersize=9, markerfacecolor="none",
-                        markeredgecolor="#cf222e", markeredgewidth=1.3, linestyle="none",
-                        clip_on=False)
-        ax.set_yticks([])
-        row_label = transforms.blended_transform_factory(ax.transAxes, ax.transData)
-        for i, text in enumerate(labels):
-            ax.annotate(text, (0, i), xycoords=row_label, xytext=(-7, 0),
-                        textcoords="offset points", ha="right", va="center",
-                        fontsize=label_size, annotation_clip=False).set_parse_math(False)
-        if log:
-            _set_log_ticks(ax.xaxis, xmin, xmax)
-        ax.set_xlabel(a["xlabel"]).set_parse_math(False)
-        ax.grid(True, axis="x", which="major", color="#e3e3e3", linewidth=0.6)
-        ax.set_axisbelow(True)
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-        title = _fit(a["title"], width * 72.0 - 16.0, _TITLE_SIZE)
-        title_lines = 1 if title else 0
-        handles = []
-        for role in ROLE_COLOURS:
-            if any(r["role"] == role for r in rows):
-                handles.append(Line2D([], [], color=ROLE_COLOURS[role], marker="o", markersize=4.5,
-                                      linewidth=1.6, label=role if role != "control"
-                                      else "negative control"))
-        if a["reference_label"]:
-            handles.append(Line2D([], [], color="#333333", linestyle=_REF_DASHES[0],
-                                  linewidth=1.0, label=a["reference_label"]))
-        if band and a["band_label"]:
-            handles.append(Patch(color="#1f77b4", alpha=0.10, label=a["band_label"]))
-        if hollow_any:
-            handles.append(Line2D([], [], color="#333333", marker="o", markerfacecolor="white",
-                                  linestyle="none", markersize=4.5, label="0 (drawn at the edge)"))
-        if clipped_any:
-            handles.append(Line2D([], [], color="#333333", marker=">", linestyle="none",
-                                  markersize=4.5, label="beyond the axis"))
-        if missed_any:
-            handles.append(Line2D([], [], marker="o", markersize=9, markerfacecolor="none",
-                                  markeredgecolor="#cf222e", linestyle="none",
-                                  label="outcome not as its role expects"))
-        ncol, legend_rows = _legend_shape([h.get_label() for h in handles], width * 72.0 - 20.0,
-                                          max_cols=3)
-        w_pt = width * 72.0
-        line = _FONT_SIZE * 1.25
-        top = 7.0 + (title_lines * _TITLE_SIZE * 1.3 + 6.0 if title_lines else 0.0)
-        bottom = 5.0 + line + 7.0 + line + 3.0 + legend_rows * 8 * 1.35 + 10.0
-        left = min(12.0 + ytick_w, 0.55 * w_pt)
-        h_pt = min(20.0 * 72.0, top + bottom + n * row_h + 8.0)
-        fig.set_size_inches(width, h_pt / 72.0)
-        fig.subplots_adjust(left=left / w_pt, right=1 - 14.0 / w_pt, bottom=bottom / h_pt,
-                            top=1 - top / h_pt)
-        axes_h = h_pt - top - bottom
-        if title:
-            fig.text(0.5, 1 - 6.0 / h_pt, title, ha="center", va="top",
-                     fontsize=_TITLE_SIZE).set_parse_math(False)
-        if handles:
-            legend = ax.legend(handles=handles, loc="upper center", ncol=ncol, frameon=False,
-                               bbox_to_anchor=(0.5, -(line + 7.0 + line + 8.0) / axes_h),
-                               bbox_transform=ax.transAxes, handlelength=1.8, columnspacing=1.2)
-            for t in legend.get_texts():
-                t.set_parse_math(False)
-        raw = _savefig(fig)
-    return _tidy(raw, _PREFIX_TOKEN)
+    label_size = _FONT_SIZE - 0.5
+    labels = [_fit_label(r["label"], 0.5 * width * 72.0 - 12.0, label_size) for r in rows]
+    ytick_w = max((_text_width(t, label_size) for t in labels), default=0.0)
+    xmin, xmax = _forest_limits(rows, log, a["reference"], band)
+    hollow_any = clipped_any = missed_any = False
+    for r in rows:
+        est = r["estimate"]
+        hollow_any |= log and est <= 0
+        clipped_any |= not (log and est <= 0) and (est < xmin or est > xmax)
+        missed_any |= not r["as_expected"]
+    entries: list[tuple[str, dict]] = []
+    for role, colour in ROLE_COLOURS.items():
+        if any(r["role"] == role for r in rows):
+            entries.append((role if role != "control" else "negative control",
+                            {"line": colour, "marker": colour}))
+    if a["reference_label"]:
+        entries.append((a["reference_label"], {"line": "#333333", "dash": _REF_DASHES[0]}))
+    if band and a["band_label"]:
+        entries.append((a["band_label"], {"box": ("#1f77b4", 0.10)}))
+    if hollow_any:
+        entries.append(("0 (drawn at the edge)", {"hollow": "#333333"}))
+    if clipped_any:
+        entries.append(("beyond the axis", {"arrow": "#333333"}))
+    if missed_any:
+        entries.append(("outcome not as its role expects", {"ring": True}))
+    w_pt = width * 72.0
+    line = _FONT_SIZE * 1.25
+    title = _fit(a["title"], w_pt - 16.0, _TITLE_SIZE)
+    ncol, legend_rows = _legend_shape([e[0] for e in entries], w_pt - 20.0, max_cols=3)
+    top = 7.0 + (_TITLE_SIZE * 1.3 + 6.0 if title else 0.0)
+    bottom = 5.0 + line + 7.0 + line + 3.0 + legend_rows * 8 * 1.35 + 10.0
+    left = min(12.0 + ytick_w, 0.55 * w_pt)
+    h_pt = min(20.0 * 72.0, top + bottom + n * row_h + 8.0)
+    x0, x1, y0, y1 = left, w_pt - 14.0, top, h_pt - bottom
+    canvas = svgdraw.Canvas(w_pt, h_pt, _PREFIX_TOKEN)
+    canvas.clip_rect(x0, y0, x1 - x0, y1 - y0)
+    ax = svgdraw.Axis(xmin, xmax, x0, x1, log)
+    ay = svgdraw.Axis(n - 0.4, -0.6, y1, y0)
+    for i in range(1, n, 2):
+        canvas.rect(x0, ay(i - 0.5), x1 - x0, ay(i + 0.5) - ay(i - 0.5), fill="#f3f5f7")
+    if band:
+        b0, b1 = max(band[0], xmin), min(band[1], xmax)
+        if b1 > b0 and (not log or b0 > 0):
+            canvas.rect(ax(b0), y0, ax(b1) - ax(b0), y1 - y0, fill="#1f77b4", fill_opacity=0.10)
+    xticks = _in_range(ax.ticks(), ax)
+    for v in xticks[0]:
+        canvas.line(ax(v), y1, ax(v), y0, fill="none", stroke="#e3e3e3", stroke_width=0.6)
+    _axes_ticks(canvas, ax, None, (xticks[0], xticks[1], []), None, (x0, y0, x1, y1))
+    canvas.line(ax(a["reference"]), y0, ax(a["reference"]), y1, fill="none", stroke="#333333",
+                stroke_width=1.0, stroke_dasharray=_REF_DASHES[0]) \
+        if ax.inside(a["reference"]) else None
+    for i, r in enumerate(rows):
+        colour = ROLE_COLOURS[r["role"]]
+        y = ay(i)
+        lo, hi = r["lo"], r["hi"]
+        if lo is not None or hi is not None:
+            a_lo = lo if lo is not None and math.isfinite(lo) and not (log and lo <= 0) else xmin
+            a_hi = hi if hi is not None and math.isfinite(hi) else xmax
+            a_lo, a_hi = max(a_lo, xmin), min(a_hi, xmax)
+            if a_hi >= a_lo:
+                canvas.line(ax(a_lo), y, ax(a_hi), y, fill="none", stroke=colour,
+                            stroke_width=1.6)
+        for t in r["ticks"]:
+            if xmin <= t <= xmax and ax.inside(t):
+                canvas.line(ax(t), ay(i - 0.28), ax(t), ay(i + 0.28), fill="none",
+                            stroke="#555555", stroke_width=0.9)
+        est = r["estimate"]
+        if log and est <= 0:
+            canvas.circle(x0, y, 2.25, fill="#ffffff", stroke=colour)
+            x = x0
+        elif est < xmin or est > xmax:
+            right = est > xmax
+            x = x1 if right else x0
+            canvas.path(_triangle(x, y, right=right), fill=colour, stroke=colour)
+            canvas.text(x + (-7.0 if right else 7.0), y + 2.5, _short_number(est), size=7.0,
+                        anchor="end" if right else "start", fill=colour)
+        else:
+            x = ax(est)
+            canvas.circle(x, y, 2.25, fill=colour, stroke=colour)
+        if not r["as_expected"]:
+            canvas.circle(x, y, 4.5, fill="none", stroke="#cf222e", stroke_width=1.3)
+    for i, text in enumerate(labels):
+        canvas.text(x0 - 7.0, ay(i) + label_size * 0.36, text, size=label_size, anchor="end")
+    centre = (x0 + x1) / 2
+    canvas.text(centre, y1 + 26.84, a["xlabel"], size=_FONT_SIZE)
+    if title:
+        canvas.text(w_pt / 2, 6.0 + _TITLE_SIZE, title, size=_TITLE_SIZE)
+    _legend(canvas, entries, centre, y1 + line + 7.0 + line + 8.0, w_pt - 20.0, max_cols=3)
+    return canvas.svg()
