@@ -83,7 +83,7 @@ def test_coordinates_have_limited_precision() -> None:
         assert not re.search(r"\d\.\d{3}", attr), attr
 
 
-def test_hostile_labels_are_escaped_by_matplotlib() -> None:
+def test_hostile_labels_are_escaped() -> None:
     """A label with <script> ends up as escaped text, never as markup."""
     hostile = "<script>alert(1)</script>"
     spec = line_spec(title=hostile, xlabel=f"n {hostile}")

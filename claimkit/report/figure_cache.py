@@ -1,11 +1,12 @@
 """A content-addressed disk cache of drawn figures, shared by the test workers and the report.
 
-Drawing a figure with matplotlib costs 50–100 ms. Under pytest-xdist the report is rendered by
-the controller after every worker has finished, so drawing there would add a serial tail to
-the run. Instead each worker draws the figures of its own checks as their results arrive
+Under pytest-xdist the report is rendered by the controller after every worker has finished,
+so drawing there would add a serial tail to the run (small since figures are written as SVG
+directly, about 2 ms each, but a report of many claims has hundreds). Instead each worker
+draws the figures of its own checks as their results arrive
 (:func:`claimkit.report.figures.prerender`) and stores the SVG here under the hash of
 everything the drawing depends on -- the normalised spec, the size, the drawing code and the
-matplotlib version; the controller then finds them drawn. Equal inputs give equal bytes, so a
+matplotlib version (its font metrics measure the text); the controller then finds them drawn. Equal inputs give equal bytes, so a
 cached figure is exactly the one the controller would have drawn.
 
 The cache lives in the report directory (``.figure-cache/``); after a report is written,

@@ -2,7 +2,7 @@
 environment, no file system beyond the package's own templates; equal inputs give equal bytes.
 
 Every string from the results passes through Jinja's autoescape; the only markup marked safe is
-the SVG drawn by :mod:`claimkit.report.figures` (matplotlib escapes its text) and the page's constant
+the SVG drawn by :mod:`claimkit.report.figures` (which escapes its text) and the page's constant
 script. A Content-Security-Policy ``<meta>`` lets the page fetch nothing and run only that
 script (pinned by its SHA-256), so even a string that escaped escaping would stay inert.
 
