@@ -65,7 +65,7 @@ Every model's fast estimator is checked to *be* the MLE (BFGS on raw data,
 
 Running time
 ------------
-About 38 CPU-s at ``--mc-scale standard`` (ASY-03's extended replications for the Gamma and
+About 30 CPU-s at ``--mc-scale standard`` (ASY-03's extended replications for the Gamma and
 logistic models and ASY-02's coverage sweeps dominate). ``smoke`` runs ASY-02 at an eighth of
 its replications (:class:`Design`); the rest keeps the derived counts, which are floors of
 validity (the Edgeworth criterion) rather than of resolution.
@@ -640,6 +640,19 @@ class Design:
     #: Limit variance factor of the exact-law rule's near-margin control.
     control_variance_factor: float
 
+    def record(self) -> dict:
+        """What a check's params say of the design: nothing for the standard one; for another,
+        why its replications are fewer and its margins wider."""
+        if self == STANDARD_DESIGN:
+            return {}
+        return {"design": {"replications_divisor": R_COVERAGE // self.r_coverage,
+                           "ks_margin": self.ks_margin, "coverage_margin": self.coverage_margin,
+                           "control_level": self.control_level,
+                           "control_variance_factor": self.control_variance_factor,
+                           "why": "smoke scale: ASY-02 at 1/8 of its replications, every margin "
+                                  "re-derived for them, α unchanged (claims/test_asymptotics.py, "
+                                  "Design)"}}
+
 
 #: The standard design (module docstring).
 STANDARD_DESIGN: Design = Design(
@@ -744,7 +757,7 @@ def _record_exact_law(mc: Any, name: str, model: Model, design: Design) -> None:
                                                alpha=mc.alpha)
             mc.record(f"{model.name}: n = {n}: √(nI)({pname}̂ − {pname}) follows its exact "
                       "finite-n law", dec,
-                      params={"model": name, "parameter": pname, "n": n},
+                      params={"model": name, "parameter": pname, "n": n, **design.record()},
                       seed=runs[n].seed, seconds=runs[n].seconds if j == 0 else 0.0)
         if name == "normal" and j == 0:
             f = design.control_variance_factor
@@ -753,7 +766,7 @@ def _record_exact_law(mc: Any, name: str, model: Model, design: Design) -> None:
                       decisions.dkw_kolmogorov(z, lambda x: special.ndtr(x / math.sqrt(f)),
                                                alpha=mc.alpha),
                       role="control", params={"model": name, "n": N_MAX,
-                                              "variance_factor": f},
+                                              "variance_factor": f, **design.record()},
                       seed=runs[N_MAX].seed, seconds=0.0,
                       note=f"A limit variance {f:.3g}·I⁻¹ is {normal_variance_distance(f):.3f} "
                            "away in Kolmogorov distance: the same DKW rule must reject it.")
@@ -791,7 +804,7 @@ def test_mle_is_asymptotically_normal(mc, name):
     last = runs[N_MAX]
     for j, pname in enumerate(model.param_names):
         params = {"model": name, "parameter": pname, "theta": float(theta[j]),
-                  "n_grid": list(N_GRID), "failed_fits": failed}
+                  "n_grid": list(N_GRID), "failed_fits": failed, **design.record()}
         distance, distance_hi = [], []
         for n in N_GRID:
             z = (runs[n].stats[:, 0, j] - theta[j]) * math.sqrt(n / avar[j])

@@ -100,3 +100,11 @@ def test_normal_variance_distance_is_the_supremum():
 def test_bad_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_checks_record_says_why_its_replications_are_fewer():
+    """Standard checks' params are unchanged; smoke checks carry the design and its reason."""
+    assert asy.STANDARD_DESIGN.record() == {}
+    rec = asy.design_for("smoke").record()["design"]
+    assert rec["replications_divisor"] == 8 and "smoke" in rec["why"]
+    assert rec["ks_margin"] == asy.design_for("smoke").ks_margin
