@@ -202,6 +202,7 @@ def _legend(canvas: svgdraw.Canvas, entries: list[tuple[str, dict]], centre: flo
     ncol, nrows = _legend_shape([e[0] for e in entries], width_pt, max_cols)
     col_w = max(_text_width(e[0], size) for e in entries) + 36.0
     x0 = centre - ncol * col_w / 2 + 6.0
+    x0 = max(4.0, min(x0, canvas.width - ncol * col_w + 9.0))  # inside the figure
     row_h = size * 1.45
     for i, (label, sw) in enumerate(entries):
         x = x0 + (i % ncol) * col_w
@@ -760,5 +761,5 @@ def _forest_drawn(key: str) -> str:
     canvas.text(centre, y1 + 26.84, a["xlabel"], size=_FONT_SIZE)
     if title:
         canvas.text(w_pt / 2, 6.0 + _TITLE_SIZE, title, size=_TITLE_SIZE)
-    _legend(canvas, entries, centre, y1 + line + 7.0 + line + 8.0, w_pt - 20.0, max_cols=3)
+    _legend(canvas, entries, w_pt / 2, y1 + line + 7.0 + line + 8.0, w_pt - 20.0, max_cols=3)
     return canvas.svg()

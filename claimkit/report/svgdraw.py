@@ -119,7 +119,10 @@ class Axis:
 
         if self.log:
             majors, minors = log_ticks(self.lo, self.hi)
-            plain = all(0.01 <= v <= 1e4 for v in majors)
+            decades = all(abs(math.log10(v) - round(math.log10(v))) < 1e-9 for v in majors)
+            # Decades alone: plain from 0.01 to 10⁴, else all as powers of ten. With 1-2-5
+            # ticks: plain wherever they are written plain (10⁻³ to 10⁵), so an axis is alike.
+            plain = all(0.01 <= v <= 1e4 if decades else 1e-3 <= v < 1e5 for v in majors)
             return majors, [_log_label(v, plain) for v in majors], minors
         majors, step = linear_ticks(self.lo, self.hi)
         big = max((abs(v) for v in majors), default=0.0)
