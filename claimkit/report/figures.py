@@ -272,6 +272,55 @@ def _in_range(ticks: tuple[list, list, list], axis: svgdraw.Axis
         [v for v in ticks[2] if ok(v)]
 
 
+def _band_data(ax: svgdraw.Axis, ay: svgdraw.Axis, x: list[float], lo: list[float],
+               hi: list[float], steps: bool) -> str:
+    """Path data of the band between ``lo`` and ``hi`` over ``x``: one closed outline per run
+    of finite points (a gap at every non-finite one); ``steps`` holds each value to the next x."""
+    runs: list[list[tuple[float, float, float]]] = [[]]
+    for xv, a, b in zip(x, lo, hi):
+        if math.isfinite(xv) and math.isfinite(a) and math.isfinite(b):
+            runs[-1].append((ax(xv), ay(a), ay(b)))
+        elif runs[-1]:
+            runs.append([])
+    d = []
+    for run in runs:
+        if not run:
+            continue
+        if steps:
+            run = [p for k, (px, a, b) in enumerate(run)
+                   for p in ((px, a, b), (run[k + 1][0] if k + 1 < len(run) else px, a, b))]
+        upper = [(px, b) for px, _, b in run]
+        lower = [(px, a) for px, a, _ in reversed(run)]
+        d.append(svgdraw.path_data(upper + lower, close=True))
+    return " ".join(d)
+
+
+def _bars(canvas: svgdraw.Canvas, ax: svgdraw.Axis, ay: svgdraw.Axis, x: list[float],
+          y: list[float], lo: list[float] | None, hi: list[float] | None, colour: str, *,
+          slot: tuple[int, int], base: float) -> None:
+    """Series ``slot[0]`` of ``slot[1]`` as bars from ``base`` at category positions ``x``,
+    with error bars from ``lo`` to ``hi`` when given."""
+    i, nser = slot
+    bar_w = 0.8 / nser
+    base_px = ay(base)
+    err = {"fill": "none", "stroke": "#333333", "stroke_width": 0.8}
+    for k, (xv, yv) in enumerate(zip(x, y)):
+        if not (math.isfinite(xv) and math.isfinite(yv)):
+            continue
+        left = ax(xv - 0.4 + bar_w * i)
+        width = ax(xv - 0.4 + bar_w * (i + 1)) - left
+        top = ay(yv)
+        canvas.rect(left, min(top, base_px), width, abs(base_px - top), fill=colour,
+                    fill_opacity=0.85)
+        if lo is not None and hi is not None:
+            a = lo[k] if math.isfinite(lo[k]) else yv
+            b = hi[k] if math.isfinite(hi[k]) else yv
+            cx = left + width / 2
+            canvas.line(cx, ay(a), cx, ay(b), **err)
+            for v in (a, b):
+                canvas.line(cx - 2.0, ay(v), cx + 2.0, ay(v), **err)
+
+
 def _draw(fig_spec: dict, width: float, height: float) -> str:
     """Draw the normalised spec as SVG (ids under :data:`_PREFIX_TOKEN`)."""
     kind = fig_spec["kind"]
@@ -388,47 +437,12 @@ def _draw(fig_spec: dict, width: float, height: float) -> str:
         lo = _clean(s["lo"], ylog) if s["lo"] is not None else None
         hi = _clean(s["hi"], ylog) if s["hi"] is not None else None
         if kind == "bar":
-            bar_w = 0.8 / nser
-            base = ay(max(ylim[0], 1e-300) if ylog else max(ylim[0], min(0.0, ylim[1])))
-            for k, (xv, yv) in enumerate(zip(x, y)):
-                if not math.isfinite(xv):
-                    continue
-                left_edge = ax(xv - 0.4 + bar_w * i)
-                width_px = ax(xv - 0.4 + bar_w * (i + 1)) - left_edge
-                if math.isfinite(yv):
-                    top_px = ay(yv)
-                    canvas.rect(left_edge, min(top_px, base), width_px, abs(base - top_px),
-                                fill=colour, fill_opacity=0.85)
-                if lo is not None and hi is not None and math.isfinite(yv):
-                    a = lo[k] if math.isfinite(lo[k]) else yv
-                    b = hi[k] if math.isfinite(hi[k]) else yv
-                    cx = left_edge + width_px / 2
-                    err = {"fill": "none", "stroke": "#333333", "stroke_width": 0.8}
-                    canvas.line(cx, ay(a), cx, ay(b), **err)
-                    for v in (a, b):
-                        canvas.line(cx - 2.0, ay(v), cx + 2.0, ay(v), **err)
+            _bars(canvas, ax, ay, x, y, lo, hi, colour, slot=(i, nser),
+                  base=ylim[0] if ylog else max(ylim[0], min(0.0, ylim[1])))
             continue
         if lo is not None and hi is not None:
-            runs: list[list[tuple[float, float, float]]] = [[]]
-            for xv, a, b in zip(x, lo, hi):
-                if math.isfinite(xv) and math.isfinite(a) and math.isfinite(b):
-                    runs[-1].append((ax(xv), ay(a), ay(b)))
-                elif runs[-1]:
-                    runs.append([])
-            d = []
-            for run in runs:
-                if not run:
-                    continue
-                if kind == "ecdf":
-                    stepped = []
-                    for k, (px, a, b) in enumerate(run):
-                        nxt = run[k + 1][0] if k + 1 < len(run) else px
-                        stepped += [(px, a, b), (nxt, a, b)]
-                    run = stepped
-                upper = [(px, b) for px, _, b in run]
-                lower = [(px, a) for px, a, _ in reversed(run)]
-                d.append(svgdraw.path_data(upper + lower, close=True))
-            canvas.path(" ".join(d), clip=True, fill=colour, fill_opacity=0.22)
+            canvas.path(_band_data(ax, ay, x, lo, hi, steps=kind == "ecdf"), clip=True,
+                        fill=colour, fill_opacity=0.22)
         pts: list[tuple[float, float] | None] = []
         finite = [(xv, yv) for xv, yv in zip(x, y) if math.isfinite(xv) and math.isfinite(yv)]
         for k, (xv, yv) in enumerate(zip(x, y)):
