@@ -35,8 +35,8 @@ Closed form: Bernoulli (``x̄``), Poisson (``x̄``), Exponential (``1/x̄``), No
   four iterations reach machine precision. Rows with ``s <= 0`` (constant data) have no MLE: NaN.
 * **Cauchy location** (known scale): the likelihood is multimodal (local maxima near outlying
   observations; Reeds 1985). Safeguarded Newton is run from each of the candidates
-  :data:`CAUCHY_START_QUANTILES` (the median and the quartiles, from one partition of each
-  row: :func:`quantiles_by_partition`): a Newton step where the
+  :data:`CAUCHY_START_QUANTILES` (the median and the quartiles, from one sort of each row:
+  :func:`row_quantiles`): a Newton step where the
   log-likelihood is concave, a Fisher-scoring step ``2 * score / n`` where it is not, and step
   halving until the log-likelihood does not decrease. Among the local maxima found, the one with
   the highest log-likelihood is returned. Starting from the quartiles guards against data whose
@@ -825,12 +825,13 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(t >= 0.5, b - diff * (1.0 - t), a + diff * t)
 
 
-def quantiles_by_partition(z: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+def row_quantiles(z: np.ndarray, levels: Sequence[float]) -> np.ndarray:
     """Sample quantiles of every row of ``z`` ``(B, n)``: ``(B, len(levels))``.
 
     The same numbers as ``np.quantile(z, levels, axis=-1).T`` (linear interpolation between
-    the order statistics at ``q (n - 1)``), from one :func:`numpy.partition` of each row at the
-    order statistics needed, instead of a partition per level and its bookkeeping.
+    the order statistics at ``q (n - 1)``), from one sort of each row: numpy's vectorised sort
+    of float64 rows is several times faster than the partitions behind :func:`numpy.quantile`
+    (about 5x for rows of 2000 on this project's machine).
     """
     z = np.asarray(z)
     if z.ndim != 2 or z.shape[-1] == 0:
@@ -844,8 +845,8 @@ def quantiles_by_partition(z: np.ndarray, levels: Sequence[float]) -> np.ndarray
     pos = q * (n - 1)
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
-    part = np.partition(z, np.unique(np.concatenate([lo, hi])), axis=-1)
-    return _lerp(part[:, lo], part[:, hi], pos - lo)
+    ordered = np.sort(z, axis=-1)
+    return _lerp(ordered[:, lo], ordered[:, hi], pos - lo)
 
 
 #: Elements per working block of the batched Newton/IRLS loops: rows are processed in blocks
@@ -1000,7 +1001,7 @@ class CauchyLocation(_ArrayModel):
         max_iter = positive_int(max_iter, "max_iter")
         lead, n = x.shape[:-1], x.shape[-1]
         z = (x / self.scale).reshape(-1, n)
-        starts = quantiles_by_partition(z, CAUCHY_START_QUANTILES)  # (B, k)
+        starts = row_quantiles(z, CAUCHY_START_QUANTILES)  # (B, k)
         k = starts.shape[1]
         t, ll = np.empty_like(starts), np.empty_like(starts)
         conv = np.empty(starts.shape, dtype=bool)

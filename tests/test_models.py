@@ -296,11 +296,11 @@ def test_cauchy_mle_finds_the_global_maximum_on_small_samples():
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 50, 2000])
-def test_quantiles_by_partition_equal_numpy_quantile(n):
-    """The Cauchy starts from one partition are numpy's linear quantiles, bit for bit."""
+def test_row_quantiles_equal_numpy_quantile(n):
+    """The Cauchy starts from one sort per row are numpy's linear quantiles, bit for bit."""
     z = _rng(8).standard_cauchy((9, n))
     levels = (0.0, 0.25, 0.5, 0.75, 1.0)
-    np.testing.assert_array_equal(M.quantiles_by_partition(z, levels),
+    np.testing.assert_array_equal(M.row_quantiles(z, levels),
                                   np.quantile(z, levels, axis=-1).T)
 
 
@@ -310,9 +310,9 @@ def test_quantiles_by_partition_equal_numpy_quantile(n):
     (np.zeros((2, 3)), (), r"^`levels` must be a non-empty sequence"),
     (np.zeros((2, 3)), (1.5,), r"^`levels` must be a non-empty sequence"),
 ])
-def test_quantiles_by_partition_rejects_bad_input(z, levels, message):
+def test_row_quantiles_rejects_bad_input(z, levels, message):
     with pytest.raises(ValueError, match=message):
-        M.quantiles_by_partition(z, levels)
+        M.row_quantiles(z, levels)
 
 
 @pytest.mark.parametrize("x", [
