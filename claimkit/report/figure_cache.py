@@ -2,7 +2,7 @@
 
 Under pytest-xdist the report is rendered by the controller after every worker has finished,
 so drawing there would add a serial tail to the run (small since figures are written as SVG
-directly, about 2 ms each, but a report of many claims has hundreds). Instead each worker
+directly, 0.3–3 ms each, but a report of many claims has hundreds). Instead each worker
 draws the figures of its own checks as their results arrive
 (:func:`claimkit.report.figures.prerender`) and stores the SVG here under the hash of
 everything the drawing depends on -- the normalised spec, the size, the drawing code and the

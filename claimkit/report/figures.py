@@ -1,7 +1,7 @@
 """Figure specs (:mod:`claimkit.figures`) and check overviews -> inline SVG.
 
 Figures are written as SVG directly (:mod:`claimkit.report.svgdraw`): a few hundred
-elements per figure, under a millisecond each, instead of a plotting library's ~50 ms. The
+elements per figure, 0.3–3 ms each, instead of a plotting library's 40–70 ms. The
 output is fit for inlining in HTML, small and deterministic:
 
 * text is ``<text>`` (no embedded glyphs or fonts; the page names the font) and every string

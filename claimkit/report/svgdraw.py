@@ -1,9 +1,9 @@
 """SVG written directly for the report's figures: scales, ticks, paths and text.
 
 The report draws a few hundred small line and dot plots per run. A plotting library spends
-about 50 ms on each (artist trees, transforms, a text layout engine); writing the handful of
-elements these figures need takes well under a millisecond, so the figures cost the run almost
-nothing. :mod:`claimkit.report.figures` decides what a figure shows and where it goes; this
+40–70 ms on each (artist trees, transforms, a text layout engine); writing the handful of
+elements these figures need takes 0.3–3 ms (``benchmarks/test_figures.py``), so the figures
+cost the run almost nothing. :mod:`claimkit.report.figures` decides what a figure shows and where it goes; this
 module only turns that into markup:
 
 * :class:`Axis` maps data to page coordinates on a linear or log scale and chooses the ticks
