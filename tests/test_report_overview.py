@@ -16,7 +16,8 @@ from browser.samples import HOSTILE, as_json_safe, calibration_section, realisti
 from claimkit.report import render, validate_results
 from claimkit.report.derived import (EXACT_CAPTION, MAX_ROWS, STOCHASTIC_CAPTION, exact_rows,
                              overview_figures, row_labels, stochastic_rows)
-from claimkit.report.figures import MAX_POINTS, _log_label, figure_svg, forest_svg
+from claimkit.report.figures import MAX_POINTS, figure_svg, forest_svg
+from claimkit.report.svgdraw import log_label
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +171,7 @@ def test_long_series_are_thinned_keeping_their_ends() -> None:
 )
 def test_log_tick_labels_are_plain_text(value: float, plain: bool, text: str) -> None:
     """Log ticks read 0.01…10000 as numbers, other decades as 10ᵏ, never as mathtext."""
-    assert _log_label(value, plain) == text
+    assert log_label(value, plain) == text
 
 
 # -- the page -----------------------------------------------------------------------------------

@@ -53,7 +53,6 @@ _FONT_SIZE = 9.0
 _TITLE_SIZE = 10.0
 #: The figures' font: text widths are measured in it, and the page names it first.
 _FONT_FAMILY = "DejaVu Sans"
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: Stand-in for the id prefix inside cached SVG; replaced only in id/url/href positions.
 _PREFIX_TOKEN = "zzfigprefixzz"
 
@@ -85,38 +84,6 @@ def _thin(fig_spec: dict) -> dict:
 def _clean(values: list[float], log: bool) -> list[float]:
     """Non-finite values, and non-positive ones on a log axis, become NaN (gaps)."""
     return [v if math.isfinite(v) and (v > 0 or not log) else math.nan for v in values]
-
-
-def _log_label(value: float, plain: bool = True) -> str:
-    """Tick label on a log axis: ``0.01``…``10000`` as plain numbers when ``plain``, other
-    decades as ``10⁻⁵``; off-decade ticks (short ranges) with three significant digits."""
-    if not (value > 0 and math.isfinite(value)):
-        return ""
-    k = math.log10(value)
-    kr = round(k)
-    if abs(k - kr) > 1e-9:
-        if 1e-3 <= value < 1e5:
-            return f"{value:.6g}"
-        mantissa = value / 10.0 ** math.floor(k)
-        return f"{mantissa:.2g}×10" + str(math.floor(k)).translate(_SUPERSCRIPT)
-    if plain and -2 <= kr <= 4:
-        return f"{10.0 ** kr:g}" if kr < 0 else str(10 ** kr)
-    return "1" if kr == 0 else "10" + str(kr).translate(_SUPERSCRIPT)
-
-
-def _short_number(value: float) -> str:
-    """A number in three significant digits for a label: ``0.0123``, ``4.5×10⁻⁷``, ``−∞``."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    if 999.5 <= abs(value) < 1e5:
-        return f"{value:.0f}".replace("-", "−")
-    if value == 0 or 1e-3 <= abs(value) < 999.5:
-        return f"{value:.3g}".replace("-", "−")
-    k = math.floor(math.log10(abs(value)))
-    mantissa = f"{value / 10.0 ** k:.3g}".replace("-", "−")
-    return f"{mantissa}×10" + str(k).translate(_SUPERSCRIPT)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -762,7 +729,7 @@ def _forest_drawn(key: str) -> str:
             right = est > xmax
             x = x1 if right else x0
             canvas.path(_triangle(x, y, right=right), fill=colour, stroke=colour)
-            canvas.text(x + (-7.0 if right else 7.0), y + 2.5, _short_number(est), size=7.0,
+            canvas.text(x + (-7.0 if right else 7.0), y + 2.5, svgdraw.short_number(est), size=7.0,
                         anchor="end" if right else "start", fill=colour)
         else:
             x = ax(est)

@@ -22,10 +22,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-__all__ = ["Axis", "Canvas", "fmt", "linear_ticks", "log_ticks", "padded_limits"]
+__all__ = ["Axis", "Canvas", "fmt", "linear_ticks", "log_label", "log_ticks", "padded_limits",
+           "short_number"]
 
 #: Most ticks a linear axis gets (fewer when the 1-2-2.5-5 steps allow).
 MAX_TICKS: int = 6
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def fmt(value: float, places: int = 2) -> str:
@@ -34,6 +36,38 @@ def fmt(value: float, places: int = 2) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def log_label(value: float, plain: bool = True) -> str:
+    """Tick label on a log axis: ``0.01``…``10000`` as plain numbers when ``plain``, other
+    decades as ``10⁻⁵``; off-decade ticks (short ranges) with three significant digits."""
+    if not (value > 0 and math.isfinite(value)):
+        return ""
+    k = math.log10(value)
+    kr = round(k)
+    if abs(k - kr) > 1e-9:
+        if 1e-3 <= value < 1e5:
+            return f"{value:.6g}"
+        mantissa = value / 10.0 ** math.floor(k)
+        return f"{mantissa:.2g}×10" + str(math.floor(k)).translate(_SUPERSCRIPT)
+    if plain and -2 <= kr <= 4:
+        return f"{10.0 ** kr:g}" if kr < 0 else str(10 ** kr)
+    return "1" if kr == 0 else "10" + str(kr).translate(_SUPERSCRIPT)
+
+
+def short_number(value: float) -> str:
+    """A number in three significant digits for a label: ``0.0123``, ``4.5×10⁻⁷``, ``−∞``."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if 999.5 <= abs(value) < 1e5:
+        return f"{value:.0f}".replace("-", "−")
+    if value == 0 or 1e-3 <= abs(value) < 999.5:
+        return f"{value:.3g}".replace("-", "−")
+    k = math.floor(math.log10(abs(value)))
+    mantissa = f"{value / 10.0 ** k:.3g}".replace("-", "−")
+    return f"{mantissa}×10" + str(k).translate(_SUPERSCRIPT)
 
 
 def linear_ticks(lo: float, hi: float, max_ticks: int = MAX_TICKS) -> tuple[list[float], float]:
@@ -115,20 +149,18 @@ class Axis:
 
     def ticks(self) -> tuple[list[float], list[str], list[float]]:
         """Major tick positions inside the range, their labels and the minor ticks."""
-        from claimkit.report.figures import _log_label, _short_number
-
         if self.log:
             majors, minors = log_ticks(self.lo, self.hi)
             decades = all(abs(math.log10(v) - round(math.log10(v))) < 1e-9 for v in majors)
             # Decades alone: plain from 0.01 to 10⁴, else all as powers of ten. With 1-2-5
             # ticks: plain wherever they are written plain (10⁻³ to 10⁵), so an axis is alike.
             plain = all(0.01 <= v <= 1e4 if decades else 1e-3 <= v < 1e5 for v in majors)
-            return majors, [_log_label(v, plain) for v in majors], minors
+            return majors, [log_label(v, plain) for v in majors], minors
         majors, step = linear_ticks(self.lo, self.hi)
         big = max((abs(v) for v in majors), default=0.0)
         labels = [fmt(v, _step_places(step)).replace("-", "−") for v in majors]
         if big >= 1e5 or 0 < big < 1e-4:
-            short = [_short_number(v) if v != 0 else "0" for v in majors]
+            short = [short_number(v) if v != 0 else "0" for v in majors]
             if len(set(short)) == len(short):
                 labels = short
         return majors, labels, []
