@@ -87,6 +87,7 @@ median. Communications in Statistics - Simulation and Computation 13(6), 751-773
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -615,7 +616,7 @@ class Design:
       sd = √(0.95·0.05/R) (0.016 → 0.046): 0.02 → 0.050. The gross control, a false 95 %
       claim for the interval of nominal level 0.95 − 2.5·margin (0.90 → 0.82), stays 1.5
       margins beyond the margin, where the rule rejects it with P ≥ 0.99 since that exceeds
-      (z_{1−α/2} + z_{0.99})·sd (0.03 ≥ 0.017; 0.075 ≥ 0.062).
+      (z_{1−α/2} + z_{0.99})·sd (0.03 ≥ 0.017; 0.075 ≥ 0.061).
     * The exact-law DKW rule has no margin (P(fail) ≤ α at any R); its near-margin control, a
       limit variance f·I⁻¹, keeps its distance in units of the rule's δ: f = 1.5 (distance
       0.049 = 1.45 δ at R = 16384) becomes the f at 1.45 δ for R = 2048 (≈ 3.2).
@@ -645,13 +646,14 @@ class Design:
         why its replications are fewer and its margins wider."""
         if self == STANDARD_DESIGN:
             return {}
-        return {"design": {"replications_divisor": R_COVERAGE // self.r_coverage,
+        divisor = R_COVERAGE // self.r_coverage
+        return {"design": {"replications_divisor": divisor,
                            "ks_margin": self.ks_margin, "coverage_margin": self.coverage_margin,
                            "control_level": self.control_level,
                            "control_variance_factor": self.control_variance_factor,
-                           "why": "smoke scale: ASY-02 at 1/8 of its replications, every margin "
-                                  "re-derived for them, α unchanged (claims/test_asymptotics.py, "
-                                  "Design)"}}
+                           "why": f"smoke scale: ASY-02 at 1/{divisor} of its replications, "
+                                  "every margin re-derived for them, α unchanged "
+                                  "(claims/test_asymptotics.py, Design)"}}
 
 
 #: The standard design (module docstring).
@@ -663,6 +665,7 @@ STANDARD_DESIGN: Design = Design(
 SMOKE_DIVISOR: int = 8
 
 
+@functools.lru_cache(maxsize=8)
 def scaled_design(divisor: int) -> Design:
     """:data:`STANDARD_DESIGN` with its replications divided by ``divisor`` (an integer >= 1)
     and every margin and control re-derived for them (:class:`Design`)."""
