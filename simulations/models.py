@@ -633,6 +633,20 @@ class Normal(_ArrayModel):
         v = np.square(d, out=d).mean(axis=-1)
         return np.stack([m, np.where(v > 0, v, np.nan)], axis=-1)
 
+    def sample_sufficient(self, rng: np.random.Generator, size: int, n: int
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """The MLE's sufficient statistics ``(x̄, σ̂²)`` of ``size`` samples of ``n``, drawn
+        from their exact law: ``x̄ ~ N(μ, σ²/n)`` independent of ``n σ̂²/σ² ~ χ²_{n−1}``
+        (Cochran's theorem). Two variates per replication instead of ``n``: for checks whose
+        statistic is a function of ``(x̄, σ̂²)`` alone. Shapes ``(size,)`` each; ``n >= 2``.
+        """
+        rng, size, n = self._draw_args(rng, size, n)
+        if n < 2:
+            raise ValueError(f"`n` must be at least 2 (σ̂² needs two observations), got {n}.")
+        xbar = self.mu + math.sqrt(self.sigma2 / n) * rng.standard_normal(size)
+        s2hat = self.sigma2 * rng.chisquare(n - 1, size) / n
+        return xbar, s2hat
+
 
 # --------------------------------------------------------------------------------------------
 # Gamma (shape and rate)

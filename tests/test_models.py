@@ -528,3 +528,24 @@ def test_samplers_have_the_right_moments():
                 "exponential": lambda: 1 / model.rate, "normal": lambda: model.mu,
                 "gamma": lambda: model.shape / model.rate}[name]()
         assert abs(data.mean() - mean) <= 5 * data.std() / math.sqrt(data.size)
+
+
+def test_normal_sufficient_statistics_follow_the_raw_data_law():
+    """(x̄, σ̂²) drawn from their exact law match the MLE of raw samples (two-sample KS, 4000
+    each, fixed seeds) and have the exact means μ and (n−1)σ²/n."""
+    model = M.Normal(mu=1.0, sigma2=4.0)
+    n = 10
+    xbar, s2hat = model.sample_sufficient(_rng(11), 4000, n)
+    raw = model.mle(model.draw(_rng(12), 4000, n))
+    for drawn, column in ((xbar, raw[:, 0]), (s2hat, raw[:, 1])):
+        assert stats.ks_2samp(drawn, column).pvalue > 1e-4
+    assert abs(xbar.mean() - 1.0) < 5 * math.sqrt(4.0 / n / 4000)
+    assert abs(s2hat.mean() - 4.0 * (n - 1) / n) < 5 * 4.0 * math.sqrt(2 * (n - 1)) / n / math.sqrt(4000)
+
+
+def test_normal_sufficient_statistics_reject_bad_arguments():
+    model = M.Normal()
+    with pytest.raises(ValueError, match=r"^`n` must be at least 2"):
+        model.sample_sufficient(_rng(1), 3, 1)
+    with pytest.raises(ValueError, match=r"^`size`"):
+        model.sample_sufficient(_rng(1), 0, 5)
