@@ -126,7 +126,7 @@ def padded_limits(values: Iterable[float], log: bool, pad: float = 0.05) -> tupl
     return lo - pad * span, hi + pad * span
 
 
-@dataclass
+@dataclass(frozen=True)
 class Axis:
     """A data range ``[lo, hi]`` drawn from page coordinate ``p0`` to ``p1``."""
 
