@@ -54,6 +54,14 @@ def test_bad_input_raises(call, match):
         call()
 
 
+def _rendered(tmp_path, capsys, doc: dict) -> str:
+    """What ``python -m benchmarks.report`` prints for the benchmark JSON ``doc``."""
+    path = tmp_path / "bench.json"
+    path.write_text(json.dumps(doc))
+    assert main([str(path)]) == 0
+    return capsys.readouterr().out
+
+
 def test_report_renders_ratio_rows(tmp_path, capsys):
     """A benchmark JSON with ratios becomes a markdown table; unmet targets are bold."""
     doc = {"machine_info": {"cpu": {"brand_raw": "CPU"}, "python_version": "3.11"},
@@ -63,10 +71,7 @@ def test_report_renders_ratio_rows(tmp_path, capsys):
                {"name": "test_y", "group": "g", "extra_info": {
                    "metric": "throughput", "candidate": "est", "baseline": "draw",
                    "ratio": 0.5, "target": 0.7, "meets_target": False}}]}
-    path = tmp_path / "bench.json"
-    path.write_text(json.dumps(doc))
-    assert main([str(path)]) == 0
-    out = capsys.readouterr().out
+    out = _rendered(tmp_path, capsys, doc)
     assert "| `test_x` | speed-up | fast | slow | 12 | ≥ 10 | yes |" in out
     assert "| 0.5 | ≥ 0.7 | **no** |" in out
 
@@ -88,10 +93,7 @@ def test_report_renders_the_cost_model(tmp_path, capsys):
     doc = {"machine_info": {}, "benchmarks": [{"name": "test_cost", "group": "cost model",
                                                "extra_info": {"cost_model": model,
                                                               "scale": "standard"}}]}
-    path = tmp_path / "bench.json"
-    path.write_text(json.dumps(doc))
-    assert main([str(path)]) == 0
-    out = capsys.readouterr().out
+    out = _rendered(tmp_path, capsys, doc)
     assert "**5× the floor**" in out
     assert "| `claims/test_a.py` | 1e+03 | 0.5 | 1.5 | 3 |" in out
     assert "| `claims/test_b.py` | 0 | 0 | 0.2 | — |" in out

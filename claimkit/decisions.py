@@ -854,6 +854,14 @@ def dkw_radius(alpha: float, reps: int) -> float:
     return _dkw_eps(_alpha(alpha), _int(reps, "reps", 1))
 
 
+def dkw_delta(alpha: float, reps: int) -> float:
+    """Detectable deviation of :func:`dkw_kolmogorov` at level ``alpha`` with ``reps`` draws:
+    ``eps_alpha + eps_{0.01}`` (see its docstring), for designs that place controls in units
+    of it. Parameters as :func:`dkw_radius`."""
+    a, r = _alpha(alpha), _int(reps, "reps", 1)
+    return _dkw_eps(a, r) + _dkw_eps(1.0 - POWER, r)
+
+
 def dkw_kolmogorov(sample: object, cdf: Callable[[np.ndarray], np.ndarray], *, alpha: float,
                    margin: float | None = None, lattice: bool = False) -> Decision:
     """Distributional claim via the Kolmogorov distance and the DKW band.
@@ -904,7 +912,7 @@ def dkw_kolmogorov(sample: object, cdf: Callable[[np.ndarray], np.ndarray], *, a
          else float(kolmogorov_distance(x, cdf)))
     r = x.size
     eps = _dkw_eps(a, r)
-    delta = eps + _dkw_eps(1.0 - POWER, r)
+    delta = dkw_delta(a, r)
     ci = (max(d - eps, 0.0), d + eps)
     if m is None:
         reject = d > eps

@@ -595,12 +595,6 @@ def normal_variance_distance(factor: float) -> float:
     return float(special.ndtr(x) - special.ndtr(x / math.sqrt(factor)))
 
 
-def _dkw_delta(reps: int) -> float:
-    """δ of :func:`claimkit.decisions.dkw_kolmogorov` at ``reps`` and the checks' α (its
-    docstring's formula: the radius at α plus the radius at 0.01)."""
-    return decisions.dkw_radius(CHECK_ALPHA, reps) + decisions.dkw_radius(0.01, reps)
-
-
 @dataclass(frozen=True)
 class Design:
     """ASY-02's replications and the margins and controls that follow from them.
@@ -679,8 +673,9 @@ def scaled_design(divisor: int) -> Design:
     sd1 = math.sqrt(WALD_LEVEL * (1 - WALD_LEVEL))
     cov = std.coverage_margin + z2 * sd1 * (1 / math.sqrt(r_cov) - 1 / math.sqrt(std.r_coverage))
     level = WALD_LEVEL - 2.5 * cov
-    units = normal_variance_distance(std.control_variance_factor) / _dkw_delta(std.r_exact_law)
-    target = units * _dkw_delta(r_law)
+    units = (normal_variance_distance(std.control_variance_factor)
+             / decisions.dkw_delta(CHECK_ALPHA, std.r_exact_law))
+    target = units * decisions.dkw_delta(CHECK_ALPHA, r_law)
     factor = float(optimize.brentq(lambda f: normal_variance_distance(f) - target,
                                    1.0 + 1e-9, 1e3, xtol=1e-12))
     return Design(r_exact_law=r_law, r_coverage=r_cov, ks_margin=ks, coverage_margin=cov,
@@ -1055,8 +1050,9 @@ EXACT_EFFICIENCY: dict[str, Callable[[int], tuple[float, ...]]] = {
 class _NoisyMLE:
     """The normal MLE plus independent N(0, (1/e − 1)·I⁻¹/n) noise: efficiency exactly ``e``.
 
-    The MLE ``(x̄, σ̂²)`` and its linearisation ``I⁻¹S̄ = (x̄ − μ, σ̂² + (x̄ − μ)² − σ²)`` are
-    functions of the sufficient statistics, drawn from their exact law
+    The MLE ``(x̄, σ̂²)`` and its linearisation ``I⁻¹S̄`` are functions of the sufficient
+    statistics (:meth:`~simulations.models.Normal.mean_score_sufficient`), drawn from their
+    exact law
     (:meth:`simulations.models.Normal.sample_sufficient`): four variates per replication
     instead of n + 2. The raw-data check of the estimator itself is ASY-03's literal check of
     the same model (and its MLE reference check).
@@ -1071,8 +1067,7 @@ class _NoisyMLE:
         xbar, s2hat = m.sample_sufficient(rng, size, self.n)
         sd = np.sqrt((1.0 / self.efficiency - 1.0) * np.diagonal(m.inverse_information()) / self.n)
         est = np.stack([xbar, s2hat], axis=1) + sd * rng.standard_normal((size, 2))
-        d = xbar - m.mu
-        lin = np.stack([d, s2hat + d * d - m.sigma2], axis=1)
+        lin = m.mean_score_sufficient(xbar, s2hat) @ m.inverse_information().T
         return np.stack([est - m.theta, lin], axis=1)
 
 

@@ -594,8 +594,19 @@ class Normal(_ArrayModel):
         mu, s2 = t[..., 0], t[..., 1]
         d = x - mu[..., None]
         m1 = d.mean(axis=-1)
-        m2 = np.square(d, out=d).mean(axis=-1)
-        return np.stack([m1 / s2, -0.5 / s2 + m2 / (2.0 * s2 ** 2)], axis=-1)
+        return _normal_mean_score(m1, np.square(d, out=d).mean(axis=-1), s2)
+
+    def mean_score_sufficient(self, xbar: Any, s2hat: Any, theta: Any = None) -> np.ndarray:
+        """:meth:`mean_score` from the sufficient statistics ``(x̄, σ̂²)`` (e.g. those of
+        :meth:`sample_sufficient`): ``mean((x − μ)²) = σ̂² + (x̄ − μ)²``; shape ``(..., 2)``."""
+        xbar = as_finite_array(xbar, "xbar")
+        s2hat = as_finite_array(s2hat, "s2hat")
+        if xbar.shape != s2hat.shape:
+            raise ValueError(f"`xbar` and `s2hat` must have one shape, got {xbar.shape} and "
+                             f"{s2hat.shape}.")
+        t = self._params(theta)
+        m1 = xbar - t[..., 0]
+        return _normal_mean_score(m1, s2hat + m1 * m1, t[..., 1])
 
     def hessian(self, data: Any, theta: Any = None) -> np.ndarray:
         """Second derivatives, shape ``(..., n, 2, 2)``."""
@@ -646,6 +657,11 @@ class Normal(_ArrayModel):
         xbar = self.mu + math.sqrt(self.sigma2 / n) * rng.standard_normal(size)
         s2hat = self.sigma2 * rng.chisquare(n - 1, size) / n
         return xbar, s2hat
+
+
+def _normal_mean_score(m1: np.ndarray, m2: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """Mean normal score from ``m1 = mean(x − μ)`` and ``m2 = mean((x − μ)²)``."""
+    return np.stack([m1 / s2, -0.5 / s2 + m2 / (2.0 * s2 ** 2)], axis=-1)
 
 
 # --------------------------------------------------------------------------------------------

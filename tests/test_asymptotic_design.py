@@ -65,8 +65,8 @@ def test_the_controls_are_rejected_at_the_design(scale):
     sd = math.sqrt(d.control_level * (1 - d.control_level) / d.r_coverage)
     room = (0.95 - d.control_level) - d.coverage_margin
     assert room >= (special.ndtri(1 - CHECK_ALPHA / 2) + special.ndtri(0.99)) * sd
-    units = asy.normal_variance_distance(d.control_variance_factor) / asy._dkw_delta(
-        d.r_exact_law)
+    units = asy.normal_variance_distance(d.control_variance_factor) / decisions.dkw_delta(
+        CHECK_ALPHA, d.r_exact_law)
     assert units == pytest.approx(1.446, abs=0.01)
 
 
@@ -96,6 +96,7 @@ def test_normal_variance_distance_is_the_supremum():
     (lambda: asy.normal_variance_distance(1.0), r"^`factor` must be greater than 1"),
     (lambda: decisions.dkw_radius(0.0, 10), r"^`alpha` must lie in"),
     (lambda: decisions.dkw_radius(0.05, 0), r"^`reps` must be an integer >= 1"),
+    (lambda: decisions.dkw_delta(1.5, 10), r"^`alpha` must lie in"),
 ])
 def test_bad_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=message):
@@ -108,3 +109,9 @@ def test_a_checks_record_says_why_its_replications_are_fewer():
     rec = asy.design_for("smoke").record()["design"]
     assert rec["replications_divisor"] == 8 and "smoke" in rec["why"]
     assert rec["ks_margin"] == asy.design_for("smoke").ks_margin
+
+
+def test_dkw_delta_is_the_rules_delta():
+    sample = np.random.default_rng(np.random.SeedSequence(3)).standard_normal(777)
+    dec = decisions.dkw_kolmogorov(sample, special.ndtr, alpha=CHECK_ALPHA)
+    assert dec.delta == decisions.dkw_delta(CHECK_ALPHA, 777)

@@ -549,3 +549,16 @@ def test_normal_sufficient_statistics_reject_bad_arguments():
         model.sample_sufficient(_rng(1), 3, 1)
     with pytest.raises(ValueError, match=r"^`size`"):
         model.sample_sufficient(_rng(1), 0, 5)
+
+
+def test_normal_mean_score_from_sufficient_statistics():
+    """From (x̄, σ̂²) of raw samples it equals mean_score of the samples; shapes are checked."""
+    model = M.Normal(mu=1.0, sigma2=4.0)
+    x = model.draw(_rng(13), 6, 25)
+    xbar, s2hat = model.mle(x).T
+    np.testing.assert_allclose(model.mean_score_sufficient(xbar, s2hat), model.mean_score(x),
+                               rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match=r"^`xbar` and `s2hat` must have one shape"):
+        model.mean_score_sufficient(xbar, s2hat[:3])
+    with pytest.raises(ValueError, match=r"^`s2hat` must be finite"):
+        model.mean_score_sufficient(xbar, np.full(6, np.nan))

@@ -67,7 +67,7 @@ def test_canvas_escapes_text_and_prefixes_its_clip():
     c = Canvas(100.0, 50.0, "p1-")
     c.clip_rect(1, 2, 3, 4)
     c.path("M 0 0 L 1 1", clip=True, stroke="#000")
-    c.text(5, 5, "<b>&</b>", size=9.0, rotate=True)
+    c.text(5, 5, "<b>&</b>", size=9.0, angle=-90.0)
     svg = c.svg()
     assert svg.startswith('<svg class="plot" role="img" width="100pt" height="50pt"')
     assert 'id="p1-clip"' in svg and 'clip-path="url(#p1-clip)"' in svg

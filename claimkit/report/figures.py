@@ -22,7 +22,6 @@ from the checks themselves, see :mod:`claimkit.report.derived`).
 from __future__ import annotations
 
 import functools
-import html
 import json
 import math
 import re
@@ -200,14 +199,15 @@ def _triangle(x: float, y: float, right: bool, r: float = 2.6) -> str:
 
 def _axes_ticks(canvas: svgdraw.Canvas, ax: svgdraw.Axis, ay: svgdraw.Axis | None,
                 xticks: tuple[list, list, list], yticks: tuple[list, list, list] | None,
-                box: tuple[float, float, float, float], grid_y: bool = True) -> None:
-    """Grid, spines, tick marks and tick labels of the axes ``box`` = (x0, y0, x1, y1)."""
+                box: tuple[float, float, float, float], grid: str = "#dddddd") -> None:
+    """Grid (in colour ``grid``), spines, tick marks and tick labels of the axes ``box`` =
+    (x0, y0, x1, y1)."""
     x0, y0, x1, y1 = box
-    grid = {"fill": "none", "stroke": "#dddddd", "stroke_width": 0.6}
+    grid_line = {"fill": "none", "stroke": grid, "stroke_width": 0.6}
     tick = {"stroke": "#000000", "stroke_width": 0.8}
     for v, label in zip(xticks[0], xticks[1]):
         x = ax(v)
-        canvas.line(x, y1, x, y0, **grid)
+        canvas.line(x, y1, x, y0, **grid_line)
         canvas.line(x, y1, x, y1 + 3.5, **tick)
         canvas.text(x, y1 + 13.84, label, size=_FONT_SIZE)
     for v in xticks[2]:
@@ -215,28 +215,13 @@ def _axes_ticks(canvas: svgdraw.Canvas, ax: svgdraw.Axis, ay: svgdraw.Axis | Non
     if ay is not None and yticks is not None:
         for v, label in zip(yticks[0], yticks[1]):
             y = ay(v)
-            if grid_y:
-                canvas.line(x0, y, x1, y, **grid)
+            canvas.line(x0, y, x1, y, **grid_line)
             canvas.line(x0, y, x0 - 3.5, y, **tick)
             canvas.text(x0 - 7.0, y + 3.42, label, size=_FONT_SIZE, anchor="end")
         for v in yticks[2]:
             canvas.line(x0, ay(v), x0 - 2.0, ay(v), stroke="#000000", stroke_width=0.6)
         canvas.line(x0, y0, x0, y1, stroke="#000000", stroke_width=0.8)
     canvas.line(x0, y1, x1, y1, stroke="#000000", stroke_width=0.8)
-
-
-def _in_range(ticks: tuple[list, list, list], axis: svgdraw.Axis
-              ) -> tuple[list, list, list]:
-    lo, hi = min(axis.lo, axis.hi), max(axis.lo, axis.hi)
-    tol = (math.log10(hi / lo) if axis.log else hi - lo) * 1e-9
-
-    def ok(v: float) -> bool:
-        if axis.log:
-            return lo * 10 ** -tol <= v <= hi * 10 ** tol
-        return lo - tol <= v <= hi + tol
-    keep = [i for i, v in enumerate(ticks[0]) if ok(v)]
-    return [ticks[0][i] for i in keep], [ticks[1][i] for i in keep], \
-        [v for v in ticks[2] if ok(v)]
 
 
 def _band_data(ax: svgdraw.Axis, ay: svgdraw.Axis, x: list[float], lo: list[float],
@@ -329,13 +314,13 @@ def _draw(fig_spec: dict, width: float, height: float) -> str:
     w_pt, h_pt = width * 72.0, height * 72.0
     line = _FONT_SIZE * 1.25
     probe_y = svgdraw.Axis(ylim[0], ylim[1], 1.0, 0.0, ylog)
-    yticks = _in_range(probe_y.ticks(), probe_y)
+    yticks = probe_y.ticks()
     if kind == "bar":
         names = [c if isinstance(c, str) else f"{c:g}" for c in categories]
         xticks = ([float(i) for i in range(len(names))], names, [])
     else:
         probe_x = svgdraw.Axis(xlim[0], xlim[1], 0.0, 1.0, xlog)
-        xticks = _in_range(probe_x.ticks(), probe_x)
+        xticks = probe_x.ticks()
     rotate = False
     rotation_extra = 0.0
     if kind == "bar":
@@ -389,11 +374,7 @@ def _draw(fig_spec: dict, width: float, height: float) -> str:
             x = ax(pos)
             canvas.line(x, y1, x, y1 + 3.5, stroke="#000000", stroke_width=0.8)
             if rotate:
-                canvas.parts.append(
-                    f'<text style="font-size: {svgdraw.fmt(_FONT_SIZE)}px; text-anchor: end" '
-                    f'x="{svgdraw.fmt(x)}" y="{svgdraw.fmt(y1 + 12.0)}" transform="rotate(-30 '
-                    f'{svgdraw.fmt(x)} {svgdraw.fmt(y1 + 12.0)})">'
-                    f"{html.escape(name, quote=False)}</text>")
+                canvas.text(x, y1 + 12.0, name, size=_FONT_SIZE, anchor="end", angle=-30.0)
             else:
                 canvas.text(x, y1 + 13.84, name, size=_FONT_SIZE)
     nser = max(1, len(series))
@@ -448,7 +429,7 @@ def _draw(fig_spec: dict, width: float, height: float) -> str:
         canvas.text(centre, y1 + 26.84 + rotation_extra, fig_spec["xlabel"], size=_FONT_SIZE)
     for k, text in enumerate(ylabel_lines):
         xk = x0 - 7.0 - ytick_w - 4.0 - (len(ylabel_lines) - 1 - k) * line - 2.0
-        canvas.text(xk, (y0 + y1) / 2, text, size=_FONT_SIZE, rotate=True)
+        canvas.text(xk, (y0 + y1) / 2, text, size=_FONT_SIZE, angle=-90.0)
     _legend(canvas, entries, centre, y1 + bottom - 2.0, x1 - x0)
     return canvas.svg()
 
@@ -699,13 +680,12 @@ def _forest_drawn(key: str) -> str:
         b0, b1 = max(band[0], xmin), min(band[1], xmax)
         if b1 > b0 and (not log or b0 > 0):
             canvas.rect(ax(b0), y0, ax(b1) - ax(b0), y1 - y0, fill="#1f77b4", fill_opacity=0.10)
-    xticks = _in_range(ax.ticks(), ax)
-    for v in xticks[0]:
-        canvas.line(ax(v), y1, ax(v), y0, fill="none", stroke="#e3e3e3", stroke_width=0.6)
-    _axes_ticks(canvas, ax, None, (xticks[0], xticks[1], []), None, (x0, y0, x1, y1))
-    canvas.line(ax(a["reference"]), y0, ax(a["reference"]), y1, fill="none", stroke="#333333",
-                stroke_width=1.0, stroke_dasharray=_REF_DASHES[0]) \
-        if ax.inside(a["reference"]) else None
+    majors, tick_labels, _ = ax.ticks()
+    _axes_ticks(canvas, ax, None, (majors, tick_labels, []), None, (x0, y0, x1, y1),
+                grid="#e3e3e3")
+    if ax.inside(a["reference"]):
+        canvas.line(ax(a["reference"]), y0, ax(a["reference"]), y1, fill="none",
+                    stroke="#333333", stroke_width=1.0, stroke_dasharray=_REF_DASHES[0])
     for i, r in enumerate(rows):
         colour = ROLE_COLOURS[r["role"]]
         y = ay(i)

@@ -206,11 +206,12 @@ class Canvas:
                           f'style="{_style(**style)}"/>')
 
     def text(self, x: float, y: float, s: str, *, size: float, anchor: str = "middle",
-             rotate: bool = False, fill: str | None = None) -> None:
-        """Text with its baseline at ``y``; ``rotate`` turns it to read upwards."""
+             angle: float = 0.0, fill: str | None = None) -> None:
+        """Text with its baseline at ``y``, turned by ``angle`` degrees about ``(x, y)``
+        (-90: reading upwards)."""
         if not s:
             return
-        turn = f' transform="rotate(-90 {fmt(x)} {fmt(y)})"' if rotate else ""
+        turn = f' transform="rotate({fmt(angle)} {fmt(x)} {fmt(y)})"' if angle else ""
         style = _style(font_size=f"{fmt(size)}px", text_anchor=anchor, fill=fill)
         self.parts.append(f'<text style="{style}" x="{fmt(x)}" y="{fmt(y)}"{turn}>'
                           f"{html.escape(s, quote=False)}</text>")
