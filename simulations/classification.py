@@ -205,6 +205,26 @@ def _symmetric(upper: np.ndarray, p: int) -> np.ndarray:
     return out
 
 
+def _solve_upper(upper: np.ndarray, b: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``A_m x_m = b_m`` for symmetric ``A`` given by upper triangles ``(m, q)``.
+
+    As :func:`~simulations.design.solve_batched` (rows of singular or non-finite systems are
+    0 and flagged); for ``p = 2`` by the explicit inverse ``[[c, -b], [-b, a]] / (ac - b^2)``,
+    a few vector operations instead of a batched LAPACK call whose per-call cost dominates at
+    this size.
+    """
+    if p != 2:
+        return solve_batched(_symmetric(upper, p), b)
+    a, c, d = upper[:, 0], upper[:, 1], upper[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        det = a * d - c * c
+        x = np.stack([(d * b[:, 0] - c * b[:, 1]) / det,
+                      (a * b[:, 1] - c * b[:, 0]) / det], axis=1)
+    ok = (det != 0.0) & np.all(np.isfinite(x), axis=1)
+    x[~ok] = 0.0
+    return x, ok
+
+
 # ------------------------------------------------------------------ logistic kernel: designs
 
 
@@ -414,11 +434,11 @@ class _Block:
     """Newton state of the data sets of one block that are still in its work arrays.
 
     ``rows`` are their block-local indices, ``live`` marks those still iterating; stopped
-    rows are frozen (zero gradient, identity Hessian: their step is exactly 0) until the
-    next compaction.
+    rows are frozen (zero gradient, identity Hessian, zero step) until the next compaction.
+    ``step`` and ``solved`` hold the Newton step from the current iterate.
     """
 
-    __slots__ = ("cols", "n_obs", "rows", "live", "theta", "g", "h")
+    __slots__ = ("cols", "n_obs", "rows", "live", "theta", "g", "h", "step", "solved")
 
     def __init__(self, cols: _Columns, m: int, n: int) -> None:
         self.cols, self.n_obs = cols, n
@@ -429,35 +449,47 @@ class _Block:
         self.theta = np.zeros_like(self.g)
         h = cols.gram(np.full((1, n), 0.25))
         self.h = np.repeat(h, m, axis=0) if h.shape[0] == 1 else h
+        self.step, self.solved = np.zeros_like(self.g), np.ones(m, bool)
 
-    def freeze(self, stop: np.ndarray, out: _Run) -> None:
-        """Record rows ``stop`` (mask) in ``out`` and make their further steps exactly 0."""
+    def direction(self, tol: float) -> np.ndarray:
+        """Solve for the Newton steps; return the live rows whose step is below ``tol``."""
+        self.step, self.solved = _solve_upper(self.h, -self.g, self.theta.shape[1])
+        small = np.max(np.abs(self.step), axis=1) <= tol * (1.0 + np.max(np.abs(self.theta),
+                                                                          axis=1))
+        return self.live & self.solved & small
+
+    def retire(self, stop: np.ndarray, out: _Run) -> bool:
+        """Record rows ``stop`` (mask) in ``out`` and freeze them; compact the work arrays
+        once half their rows are stopped. Returns whether any row is still live."""
+        if not stop.any():
+            return True
         out.theta[self.rows[stop]] = self.theta[stop]
         out.grad[self.rows[stop]] = self.g[stop]
         self.live &= ~stop
         j, k = _triu(self.theta.shape[1])
-        self.g[stop] = 0.0
+        self.g[stop], self.step[stop] = 0.0, 0.0
         self.h[stop] = (j == k).astype(float)
+        n_live = np.count_nonzero(self.live)
+        if 0 < n_live and 2 * n_live <= self.rows.size:
+            k = np.flatnonzero(self.live)
+            self.cols, self.rows = self.cols.take(k), self.rows[k]
+            self.theta, self.g, self.h = self.theta[k], self.g[k], self.h[k]
+            self.step, self.solved = self.step[k], self.solved[k]
+            self.live = np.ones(k.size, bool)
+        return n_live > 0
 
-    def compact(self) -> None:
-        """Keep only the live rows in the work arrays."""
-        k = np.flatnonzero(self.live)
-        self.cols, self.rows = self.cols.take(k), self.rows[k]
-        self.theta, self.g, self.h = self.theta[k], self.g[k], self.h[k]
-        self.live = np.ones(k.size, bool)
 
-
-def _newton_step(b: _Block, s: _Scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One damped Newton iteration of every row of ``b``; returns (solved, accepted, step).
+def _newton_step(b: _Block, s: _Scratch) -> np.ndarray:
+    """Take the Newton step ``b.step`` of every row of ``b``; returns where it was accepted.
 
     The candidate's gradient and Hessian are computed once; candidates without the descent
     certificate go through :func:`_backtrack` and are re-evaluated at the accepted point.
     """
-    step, solved = solve_batched(_symmetric(b.h, b.theta.shape[1]), -b.g)
+    step = b.step
     cand = b.theta + step
     g_new, h_new = _derivatives(b.cols, cand, s)
-    ok = solved & _descends(g_new, step, b.n_obs)
-    redo = np.flatnonzero(solved & ~ok & b.live)
+    ok = b.solved & _descends(g_new, step, b.n_obs)
+    redo = np.flatnonzero(b.solved & ~ok & b.live)
     if redo.size:
         sub = b.cols.take(redo)
         t, found = _backtrack(sub, b.theta[redo], step[redo], b.n_obs, s)
@@ -467,29 +499,30 @@ def _newton_step(b: _Block, s: _Scratch) -> tuple[np.ndarray, np.ndarray, np.nda
         ok[hit] = True
     upd = ok & b.live
     b.theta[upd], b.g[upd], b.h[upd] = cand[upd], g_new[upd], h_new[upd]
-    return solved, ok, step
+    return ok
 
 
 def _logistic_block(cols: _Columns, m: int, n: int, tol: float, max_iter: int, s: _Scratch
                     ) -> _Run:
-    """Damped Newton from ``theta = 0`` for the ``m`` data sets of one block."""
+    """Damped Newton from ``theta = 0`` for the ``m`` data sets of one block.
+
+    A row stops, converged, at the first iterate whose Newton step is below ``tol`` (relative
+    to ``1 + max|theta|``): that iterate is returned with the gradient evaluated there, and
+    the small step is not taken (taking it would cost one more evaluation of the derivatives
+    and return a point whose gradient is unknown). A row whose step cannot be solved or finds
+    no descent stops unconverged, and so does one still moving after ``max_iter`` steps.
+    """
     b = _Block(cols, m, n)
     out = _Run.empty(*b.theta.shape)
-    for _ in range(max_iter):
-        solved, ok, step = _newton_step(b, s)
-        out.n_iter[b.rows[b.live]] += 1
-        small = b.live & solved & (np.max(np.abs(step), axis=1)
-                                   <= tol * (1.0 + np.max(np.abs(b.theta), axis=1)))
+    for it in range(max_iter + 1):
+        small = b.direction(tol)
         out.converged[b.rows[small]] = True
-        stop = b.live & ~(ok & ~small)
-        if stop.any():
-            b.freeze(stop, out)
-            n_live = np.count_nonzero(b.live)
-            if n_live == 0:
-                return out
-            if 2 * n_live <= b.rows.size:
-                b.compact()
-    b.freeze(b.live.copy(), out)
+        if not b.retire(b.live & (small | ~b.solved) if it < max_iter else b.live.copy(), out):
+            break
+        ok = _newton_step(b, s)
+        out.n_iter[b.rows[b.live]] += 1
+        if not b.retire(b.live & ~ok, out):
+            break
     return out
 
 

@@ -214,6 +214,49 @@ def test_kernel_derivatives_match_a_direct_reference(shared):
         assert f[b] == pytest.approx(f_ref, rel=1e-13)
 
 
+@pytest.mark.parametrize("shared", [True, False])
+def test_reported_gradient_is_the_gradient_at_the_returned_coefficients(shared):
+    """``max_grad`` is evaluated at ``coef`` itself (the converged iterate is returned, not
+    the untaken small step beyond it), and ``coef`` is within ``tol`` of statsmodels."""
+    rng = np.random.default_rng(211)
+    X = _design(rng, 120, 2)
+    y = _binary(rng, X, np.array([-0.5, 1.0]), 8)
+    Xd = X if shared else np.broadcast_to(X, (8, 120, 2))
+    fit = C.fit_logistic(Xd, y)
+    assert fit.n_failed == 0
+    for b in range(8):
+        g_ref, _, _, g_terms = _reference_derivatives(X, y[b], fit.coef[b])
+        # The gradient near the optimum is a cancelling sum: agreement to rounding of its
+        # terms, far below the gradient itself (~1e-10 here, ~1e-20 one step further).
+        assert abs(fit.max_grad[b] - np.max(np.abs(g_ref))) <= 64 * np.finfo(float).eps * max(
+            g_terms)
+        assert _close(fit.coef[b], ref.logit_statsmodels(X, y[b]).coef)
+
+
+def test_two_by_two_solver_equals_lapack_and_flags_singular_rows():
+    """The explicit 2 x 2 inverse solves as ``solve_batched`` does, to rounding; singular and
+    non-finite systems are flagged with a zero solution; p != 2 goes to LAPACK."""
+    from simulations.design import solve_batched
+    rng = np.random.default_rng(212)
+    L = rng.normal(size=(50, 2, 2))
+    A = L @ L.transpose(0, 2, 1) + 0.1 * np.eye(2)
+    A[3] = [[1.0, 2.0], [2.0, 4.0]]          # singular
+    A[7, 0, 0] = np.inf                      # non-finite
+    b = rng.normal(size=(50, 2))
+    upper = A[:, [0, 0, 1], [0, 1, 1]]
+    x, ok = C._solve_upper(upper, b, 2)
+    x_ref, ok_ref = solve_batched(A, b)
+    assert not ok[3] and not ok[7] and np.all(x[[3, 7]] == 0.0)
+    good = np.delete(np.arange(50), [3, 7])
+    assert ok[good].all() and ok_ref[good].all()
+    assert np.allclose(x[good], x_ref[good], rtol=1e-12, atol=1e-14)
+    A3 = L[:5, :2, :2] @ L[:5, :2, :2].transpose(0, 2, 1) + np.eye(2)
+    B3 = np.zeros((5, 3, 3))
+    B3[:, :2, :2], B3[:, 2, 2] = A3, 2.0
+    x3, ok3 = C._solve_upper(B3[:, [0, 0, 0, 1, 1, 2], [0, 1, 2, 1, 2, 2]], np.ones((5, 3)), 3)
+    assert ok3.all() and np.allclose(np.einsum("mij,mj->mi", B3, x3), 1.0)
+
+
 def test_fit_logistic_design_is_fit_logistic_without_revalidation():
     """The Design entry point gives the same fit and checks the structure it is given."""
     rng = np.random.default_rng(211)
