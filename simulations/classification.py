@@ -50,6 +50,12 @@ any of the above:
 * **Only rows still iterating are updated.** Rows that stop are frozen (zero gradient,
   identity Hessian: their step is exactly 0) and the block is compacted to the rows still
   iterating once they are at most half of it.
+* **No evaluation only to stop.** The convergence test needs the Newton step, which needs the
+  derivatives at the current iterate only: a logistic fit stops at the first iterate whose step
+  is small and returns *that* iterate with the gradient computed there (its distance to the
+  optimum is the step's size to first order, so ``<= tol * (1 + max|theta|)``), instead of
+  taking the small step and evaluating the derivatives once more to report the gradient at the
+  new point. The multinomial fits take the small step (error ``O(tol^2)``).
 
 References
 ----------
