@@ -410,6 +410,17 @@ def test_sample_mle_equals_mle_of_the_same_draws(name):
     np.testing.assert_array_equal(fast, slow)
 
 
+@pytest.mark.parametrize("n", [65535, 65536, 70001])
+def test_bernoulli_success_count_is_exact_at_every_accumulator_width(n):
+    """The success count switches accumulators at 2**16 - 1: exact on both sides, also when
+    (nearly) every trial succeeds and the count exceeds what 16 bits hold."""
+    for p in (0.3, 1.0 - 1e-12):
+        model = M.Bernoulli(p)
+        fast = model.sample_mle(_rng(16), 2, n)
+        np.testing.assert_array_equal(fast, model.mle(model.draw(_rng(16), 2, n)))
+    assert np.all(np.round(fast * n) >= n - 1)
+
+
 def test_unchecked_estimates_still_catch_non_finite_draws():
     """The O(rows) guard of the unchecked path: a row whose values overflow is not returned."""
     huge = M.Normal(mu=1e308, sigma2=1.0)  # valid parameters; the row sums overflow
