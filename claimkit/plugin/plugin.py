@@ -9,6 +9,7 @@ collects every report -> at session end it writes ``results.json`` atomically an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ import pytest
 from claimkit.plugin import calibration, costs
 from claimkit.catalogue import Catalogue, CatalogueError, load_catalogue
 from claimkit.plugin.context import ClaimRun
+from claimkit.plugin.invocation import joined, misread_values
 from claimkit.plugin.options import non_negative_int
 from claimkit.results import (CHECKS_KEY, CLAIM_KEY, COMPLETED_KEY, TEST_KEY, Collector,
                               build_results, claim_checks, git_commit, versions,
@@ -135,6 +137,16 @@ class SuiteState:
         return build_results(self.collector, self.config.stash[_CATALOGUE], run)
 
 
+#: This plugin's long options that take a value (set when they are added).
+_VALUE_FLAGS: frozenset[str] = frozenset()
+
+
+def _takes_value(attrs: dict) -> bool:
+    """Whether an option (its argparse attributes) takes one value: a plain ``store``,
+    not a flag (``store_true`` has no ``action`` key under pytest 9, but ``nargs=0``)."""
+    return attrs.get("action", "store") == "store" and attrs.get("nargs") != 0
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("claims", "statistical claims suite")
     group.addoption("--mc-seed", action="store", type=non_negative_int("--mc-seed"),
@@ -165,6 +177,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "unexpected to PATH (e.g. \"$GITHUB_STEP_SUMMARY\").")
     calibration.add_options(group)
     costs.add_options(group)
+    global _VALUE_FLAGS
+    _VALUE_FLAGS = frozenset(name for opt in group.options if _takes_value(opt.attrs())
+                             for name in opt.names() if name.startswith("--"))
     parser.addini("claims_catalogue", "the claims catalogue (TOML) to check, relative to the "
                   "ini file", type="string", default="")
 
@@ -202,6 +217,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "claim(id): the catalogue claim (e.g. 'CE-07') whose evidence this test records")
     if config.getoption("mc_chunk_reps") < 1:
         raise pytest.UsageError("--mc-chunk-reps must be a positive integer.")
+    if not _is_worker(config):
+        _check_invocation(config)
     path = _catalogue_path(config)
     try:
         config.stash[_CATALOGUE] = load_catalogue(path) if path is not None else None
@@ -229,6 +246,25 @@ def pytest_configure(config: pytest.Config) -> None:
     costs.configure(config)
     _check_report_dir(config)
     _use_figure_cache(config)
+
+
+def _check_invocation(config: pytest.Config) -> None:
+    """Stop a run whose option values cost pytest its configuration file, and hand
+    pytest-xdist's workers the command line with every value attached to its option (see
+    :mod:`claimkit.plugin.invocation`)."""
+    params = config.invocation_params
+    misread = misread_values(params.args, _VALUE_FLAGS, Path(params.dir),
+                             config.inipath is not None)
+    if misread:
+        written = ", ".join(f"{flag} {value}" for flag, value in misread)
+        fixed = ", ".join(f"{flag}={value}" for flag, value in misread)
+        raise pytest.UsageError(
+            f"pytest found no configuration file: it chooses one before reading this suite's "
+            f"options, and took the value in {written} (an existing path) for a test path. "
+            f"Write {fixed} (one word), or name the tests to run (e.g. claims/).")
+    if getattr(config.option, "numprocesses", None):
+        config.invocation_params = dataclasses.replace(
+            params, args=tuple(joined(params.args, _VALUE_FLAGS)))
 
 
 def _check_report_dir(config: pytest.Config) -> None:
