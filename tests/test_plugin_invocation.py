@@ -31,18 +31,22 @@ def test_config_files_are_found_upwards_only_with_their_pytest_section(tmp_path)
     assert has_config_file(tmp_path / "a" / "b") and not has_config_file(tmp_path)
 
 
-def test_misread_values_only_when_the_configuration_was_lost(tmp_path):
+def test_misread_values_only_when_the_configuration_was_lost_to_them(tmp_path):
     project, outside = tmp_path / "project", tmp_path / "outside"
-    project.mkdir()
+    (project / "tests").mkdir(parents=True)
     outside.mkdir()
     (project / "pytest.ini").write_text("[pytest]\n")
     args = ["--report-dir", str(outside), "--mc-seed", "5"]
-    assert misread_values(args, FLAGS, project, found_config=False) == [
+    assert misread_values(args, FLAGS, project, False, []) == [("--report-dir", str(outside))]
+    assert misread_values(args, FLAGS, project, False, ["tests"]) == [
         ("--report-dir", str(outside))]
-    assert misread_values(args, FLAGS, project, found_config=True) == []
-    assert misread_values([f"--report-dir={outside}"], FLAGS, project, False) == []
-    assert misread_values(["--report-dir", str(tmp_path / "new")], FLAGS, project, False) == []
-    assert misread_values(args, FLAGS, outside, found_config=False) == []  # no config to lose
+    assert misread_values(args, FLAGS, project, True, []) == []
+    assert misread_values([f"--report-dir={outside}"], FLAGS, project, False, []) == []
+    assert misread_values(["--report-dir", str(tmp_path / "new")], FLAGS, project, False,
+                          []) == []
+    # Test paths outside any configuration: the loss is theirs, not the option's.
+    assert misread_values(args, FLAGS, project, False, [str(outside)]) == []
+    assert misread_values(args, FLAGS, outside, False, []) == []
 
 
 @pytest.mark.parametrize("call, message", [
@@ -50,7 +54,8 @@ def test_misread_values_only_when_the_configuration_was_lost(tmp_path):
     (lambda: joined(["--report-dir", 3], FLAGS), "`args`"),
     (lambda: joined([], ["report-dir"]), "`flags`"),
     (lambda: has_config_file(3), "`start`"),
-    (lambda: misread_values([], FLAGS, None, False), "`invocation_dir`"),
+    (lambda: misread_values([], FLAGS, None, False, []), "`invocation_dir`"),
+    (lambda: misread_values([], FLAGS, Path("."), False, "tests"), "`test_paths`"),
 ])
 def test_bad_input_is_a_value_error_naming_the_parameter(call, message):
     with pytest.raises(ValueError, match=message):

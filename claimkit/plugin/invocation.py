@@ -25,6 +25,7 @@ pytest documentation, "Initialization: determining rootdir and configfile"
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
@@ -100,14 +101,32 @@ def has_config_file(start: Path) -> bool:
     return False
 
 
-def misread_values(args: Sequence[str], flags: Collection[str], invocation_dir: Path,
-                   found_config: bool) -> list[tuple[str, str]]:
-    """The ``(flag, value)`` pairs that pytest may have read as test paths, costing the run
-    the configuration file of its invocation directory.
+def _config_reachable(test_paths: Sequence[str], invocation_dir: Path) -> bool:
+    """Whether pytest's search from these test paths would find a configuration file.
 
-    Empty unless pytest found no configuration file (``found_config`` false) although the
-    invocation directory has one above it (:func:`has_config_file`); then every value of
-    ``flags`` written as a separate word that names an existing path.
+    pytest looks upwards from the common ancestor of the existing test paths (the invocation
+    directory when there are none), then from each of them.
+    """
+    dirs = []
+    for word in test_paths:
+        path = Path(word.split("::", 1)[0])
+        path = path if path.is_absolute() else invocation_dir / path
+        if path.exists():
+            dirs.append(path if path.is_dir() else path.parent)
+    if not dirs:
+        return has_config_file(invocation_dir)
+    ancestor = Path(os.path.commonpath([str(d.absolute()) for d in dirs]))
+    return has_config_file(ancestor) or any(has_config_file(d) for d in dirs)
+
+
+def misread_values(args: Sequence[str], flags: Collection[str], invocation_dir: Path,
+                   found_config: bool, test_paths: Sequence[str]) -> list[tuple[str, str]]:
+    """The ``(flag, value)`` pairs that pytest read as test paths, costing the run the
+    configuration file that its real test paths would have found.
+
+    Empty unless pytest found no configuration file (``found_config`` false) although its
+    search from ``test_paths`` alone would have (:func:`has_config_file`); then every value
+    of ``flags`` written as a separate word that names an existing path.
 
     Parameters
     ----------
@@ -116,19 +135,25 @@ def misread_values(args: Sequence[str], flags: Collection[str], invocation_dir: 
     flags : collection of str
         Long options that take one value.
     invocation_dir : pathlib.Path
-        Where pytest was started (relative values are resolved against it).
+        Where pytest was started (relative paths are resolved against it).
     found_config : bool
         Whether pytest found a configuration file (``config.inipath is not None``).
+    test_paths : sequence of str
+        The test paths of the command line, as pytest reads them once every option is known
+        (``config.known_args_namespace.file_or_dir``).
     """
     _check_words(args, flags)
+    if isinstance(test_paths, str) or not all(isinstance(t, str) for t in test_paths):
+        raise ValueError(f"`test_paths` must be a sequence of strings, got {test_paths!r}.")
     if not isinstance(invocation_dir, (str, Path)):
         raise ValueError(f"`invocation_dir` must be a path, got {invocation_dir!r}.")
-    if found_config or not has_config_file(Path(invocation_dir)):
+    invocation_dir = Path(invocation_dir)
+    if found_config or not _config_reachable(test_paths, invocation_dir):
         return []
     pairs = []
     for flag, value in zip(args, args[1:]):
         if flag in flags and not value.startswith("-"):
             path = Path(value)
-            if (path if path.is_absolute() else Path(invocation_dir) / path).exists():
+            if (path if path.is_absolute() else invocation_dir / path).exists():
                 pairs.append((flag, value))
     return pairs

@@ -254,7 +254,8 @@ def _check_invocation(config: pytest.Config) -> None:
     :mod:`claimkit.plugin.invocation`)."""
     params = config.invocation_params
     misread = misread_values(params.args, _VALUE_FLAGS, Path(params.dir),
-                             config.inipath is not None)
+                             config.inipath is not None,
+                             list(config.known_args_namespace.file_or_dir or ()))
     if misread:
         written = ", ".join(f"{flag} {value}" for flag, value in misread)
         fixed = ", ".join(f"{flag}={value}" for flag, value in misread)
