@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit, MNLogit
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import special
 
 from claimkit import decisions, mcse
@@ -80,7 +82,7 @@ def test_cross_entropy_minimiser_is_the_mle(mc, n, p, k):
     for b in range(CE08_SETS):
         logits = np.concatenate([np.zeros((n, 1)), X @ own[b].reshape(p, k - 1)], axis=1)
         ce.append(float(losses.cross_entropy_from_logits(y[b], logits, reduction="sum")))
-    llf = [-float((sm.Logit if k == 2 else sm.MNLogit)(y[b], X).loglike(
+    llf = [-float((Logit if k == 2 else MNLogit)(y[b], X).loglike(
         mle[b].ravel() if k == 2 else mle[b])) for b in range(CE08_SETS)]
     mc.record("cross-entropy at the fit equals −log-likelihood at the MLE",
               decisions.exact_close(ce, llf, rtol=decisions.eps_tolerance(
@@ -209,7 +211,7 @@ def _kl_projection(X: np.ndarray, prob: np.ndarray) -> np.ndarray:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        res = sm.GLM(prob, X, family=sm.families.Binomial()).fit(tol=1e-14, maxiter=200)
+        res = GLM(prob, X, family=families.Binomial()).fit(tol=1e-14, maxiter=200)
     return np.asarray(res.params)
 
 

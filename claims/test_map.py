@@ -39,7 +39,7 @@ from typing import Callable
 import numpy as np
 import pytest
 import statsmodels
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 from scipy import optimize, special, stats
 
 from claimkit import decisions, mcse
@@ -331,7 +331,7 @@ def test_gaussian_prior_map_is_ridge(mc, n, p):
                    "μ = λ_min(X'X)/σ² + 1/τ²) plus the closed-form tolerance.")
 
     alpha = penalised.statsmodels_alpha(lam, n, "l2")
-    sm_coef = np.array([sm.OLS(yi, Xi).fit_regularized(method="elastic_net", alpha=alpha,
+    sm_coef = np.array([OLS(yi, Xi).fit_regularized(method="elastic_net", alpha=alpha,
                                                        L1_wt=0.0).params for Xi, yi in zip(X, y)])
     mc.record("statsmodels OLS.fit_regularized(L1_wt=0, alpha=λ/n) = ridge(λ = σ²/τ²)",
               decisions.exact_close(sm_coef, ridge, rtol=0.0, atol=tol, n_inputs=MAP02_CASES),
@@ -390,7 +390,7 @@ def _statsmodels_lasso(X: np.ndarray, y: np.ndarray, alpha: float,
                        zero_tol: float | None) -> np.ndarray:
     """statsmodels OLS.fit_regularized(L1_wt=1) with a tight convergence tolerance."""
     kwargs = {} if zero_tol is None else {"zero_tol": zero_tol}
-    return sm.OLS(y, X).fit_regularized(method="elastic_net", alpha=alpha, L1_wt=1.0,
+    return OLS(y, X).fit_regularized(method="elastic_net", alpha=alpha, L1_wt=1.0,
                                         maxiter=1000, cnvrg_tol=1e-13, **kwargs).params
 
 

@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 from scipy import integrate, special, stats
 
 from claimkit import decisions, mcse
@@ -149,7 +149,7 @@ def test_least_squares_is_gaussian_mle(mc, n, p, sigma):
     X, y = _gaussian_data(mc.rng("data"), n, p, sigma, sets)
     own = regression.gaussian_mle(X, y)
     lad = regression.laplace_mle(X, y)
-    ols = [sm.OLS(y[b], X).fit() for b in range(sets)]
+    ols = [OLS(y[b], X).fit() for b in range(sets)]
     num = [ref.gaussian_mle_bfgs(X, y[b]) for b in range(sets)]
     versions = ref.oracle_versions()
     params = {"data_sets": sets, **versions}

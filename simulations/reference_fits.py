@@ -51,7 +51,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy
 import statsmodels
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit, MNLogit
+from statsmodels.regression.quantile_regression import QuantReg
 from numpy.typing import ArrayLike
 from scipy import optimize, special
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWarning
@@ -334,7 +335,7 @@ def quantreg_median(X: ArrayLike, y: ArrayLike, *,
     X_, y_ = _xy(X, y)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = sm.QuantReg(y_, X_).fit(q=0.5, p_tol=QUANTREG_PTOL, max_iter=max_iter)
+        res = QuantReg(y_, X_).fit(q=0.5, p_tol=QUANTREG_PTOL, max_iter=max_iter)
     stalled = [w for w in caught if issubclass(w.category, QUANTREG_STALLED)]
     other = [w for w in caught if not issubclass(w.category, QUANTREG_STALLED)]
     if other:
@@ -415,7 +416,7 @@ def _newton(model: type, X: ArrayLike, y: ArrayLike) -> ReferenceFit:
 
 def logit_statsmodels(X: ArrayLike, y: ArrayLike) -> ReferenceFit:
     """statsmodels ``Logit(y, X).fit(method='newton', tol=NEWTON_TOL)``; ``y`` in ``{0, 1}``."""
-    return _newton(sm.Logit, X, y)
+    return _newton(Logit, X, y)
 
 
 def mnlogit_statsmodels(X: ArrayLike, y: ArrayLike) -> ReferenceFit:
@@ -423,7 +424,7 @@ def mnlogit_statsmodels(X: ArrayLike, y: ArrayLike) -> ReferenceFit:
 
     ``y`` holds labels in ``{0, ..., K - 1}``, every class present; ``coef`` is ``(p, K - 1)``.
     """
-    return _newton(sm.MNLogit, X, y)
+    return _newton(MNLogit, X, y)
 
 
 def brier_minimiser(X: ArrayLike, y: ArrayLike, n_classes: int,

@@ -74,7 +74,7 @@ def summary_markdown(doc: Mapping[str, Any]) -> str:
     lines = [f"## Statistical claims: {len(documents)} claims of the documents — {tally}", ""]
     if supporting:
         s = Counter(c["verdict"] for c in supporting)
-        lines += [f"Supporting claims (the suite's own, counted apart): "
+        lines += ["Supporting claims (the suite's own, counted apart): "
                   + ", ".join(f"{s[v]} {v}" for v in VERDICTS if s[v]) + ".", ""]
     lines += [f"Scale `{run['scale']}`, root seed `{run['root_seed']}`, α spent "
               f"{run['alpha']['spent']:.3g} of {run['alpha']['family']:g} "
