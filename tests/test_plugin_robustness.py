@@ -96,6 +96,28 @@ plugin.SuiteState.document = _no_snapshots
     result.stderr.fnmatch_lines(["*could not write a snapshot of results.json*disk full*"])
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_every_process_freezes_its_objects_at_exit(pytester, workers):
+    """Interpreter teardown does not traverse the run's objects (plugin._freeze_objects_at_exit):
+    an exit hook registered before the plugin's (so it runs after it) finds them frozen, in
+    the controller and in every worker; the report is complete."""
+    result, out = _run(pytester, f'''
+import atexit, gc, os
+
+def _record():
+    name = os.environ.get("PYTEST_XDIST_WORKER", "controller")
+    with open(os.path.join({str(pytester.path)!r}, "frozen-" + name), "w") as fh:
+        fh.write(str(gc.get_freeze_count()))
+
+atexit.register(_record)
+''', *workers)
+    result.assert_outcomes(passed=1)
+    assert json.loads((out / "results.json").read_text())["run"]["exit_status"] == 0
+    counts = {p.name: int(p.read_text()) for p in pytester.path.glob("frozen-*")}
+    expected = {"frozen-controller"} | {f"frozen-gw{i}" for i in range(2) if workers}
+    assert set(counts) == expected and min(counts.values()) > 10_000
+
+
 @pytest.mark.parametrize("value", ["-1", "abc", "1.5", ""])
 def test_non_negative_int_option_rejects_bad_values(value):
     """Negative or non-integer option values are usage errors naming the option."""
