@@ -161,8 +161,12 @@ def test_product_underflows_log_likelihood_does_not(mc, model, dtype):
     n_sub = _first_index(running < np.finfo(dt).tiny)
     n_zero = _first_index(running == 0)
     loglik = np.sum(np.log(p), dtype=np.float64)
+    # 50-digit reference, one logarithm per distinct value times its multiplicity (discrete
+    # models repeat a handful of values 20 000 times): the same sum, fewer mpmath calls.
+    values, counts = np.unique(p, return_counts=True)
     with mpmath.workdps(50):
-        reference = float(mpmath.fsum(mpmath.log(mpmath.mpf(float(v))) for v in p))
+        reference = float(mpmath.fsum(int(c) * mpmath.log(mpmath.mpf(float(v)))
+                                      for v, c in zip(values, counts)))
     params = {"n_subnormal": n_sub, "n_zero": n_zero}
     logs = np.log(p).astype(np.float64)
     # Where it happens: the running product leaves the normal range exactly where Σ log pᵢ
