@@ -104,9 +104,14 @@ def test_every_process_freezes_its_objects_at_exit(pytester, workers):
     result, out = _run(pytester, f'''
 import atexit, gc, os
 
+_name = ["controller"]  # not from the environment: this suite may itself run under xdist
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        _name[0] = config.workerinput["workerid"]
+
 def _record():
-    name = os.environ.get("PYTEST_XDIST_WORKER", "controller")
-    with open(os.path.join({str(pytester.path)!r}, "frozen-" + name), "w") as fh:
+    with open(os.path.join({str(pytester.path)!r}, "frozen-" + _name[0]), "w") as fh:
         fh.write(str(gc.get_freeze_count()))
 
 atexit.register(_record)
