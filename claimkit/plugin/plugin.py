@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import functools
 import gc
 import json
 import os
@@ -340,9 +341,7 @@ def _interrupt_on_sigterm(config: pytest.Config) -> None:
         pass
 
 
-_EXIT_FREEZE_REGISTERED = False
-
-
+@functools.cache
 def _freeze_objects_at_exit() -> None:
     """At interpreter exit, move every live object out of the cyclic garbage collector's reach
     (:func:`gc.freeze`), once per process.
@@ -355,10 +354,7 @@ def _freeze_objects_at_exit() -> None:
     back to the system with the process. Registered from ``pytest_configure`` (every result
     is written before exit; standard streams are flushed by the interpreter regardless).
     """
-    global _EXIT_FREEZE_REGISTERED
-    if not _EXIT_FREEZE_REGISTERED:
-        atexit.register(gc.freeze)
-        _EXIT_FREEZE_REGISTERED = True
+    atexit.register(gc.freeze)  # functools.cache: once per process
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
