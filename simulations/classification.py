@@ -215,9 +215,10 @@ def _solve_upper(upper: np.ndarray, b: np.ndarray, p: int) -> tuple[np.ndarray, 
     """Solve ``A_m x_m = b_m`` for symmetric ``A`` given by upper triangles ``(m, q)``.
 
     As :func:`~simulations.design.solve_batched` (rows of singular or non-finite systems are
-    0 and flagged); for ``p = 2`` by the explicit inverse ``[[c, -b], [-b, a]] / (ac - b^2)``,
-    a few vector operations instead of a batched LAPACK call whose per-call cost dominates at
-    this size.
+    0 and flagged); for ``p = 2``, with ``upper = (a, c, d)`` for ``[[a, c], [c, d]]``, by the
+    explicit inverse ``[[d, -c], [-c, a]] / (ad - c^2)``: a few vector operations instead of a
+    batched LAPACK call whose per-call cost dominates at this size. Kept here rather than in
+    ``solve_batched``: its other callers (the regression fits) keep LAPACK's numbers.
     """
     if p != 2:
         return solve_batched(_symmetric(upper, p), b)
