@@ -81,6 +81,27 @@ def _cost_rows(benches: list[Mapping[str, Any]]) -> list[str]:
             mult = "—" if m["multiple"] is None else _fmt(m["multiple"])
             out.append(f"| `{name}` | {m['variates_total']:.3g} | {_fmt(m['floor_seconds'])} | "
                        f"{_fmt(m['cpu_seconds'])} | {mult} |")
+        out += _costliest_tests(model.get("tests", {}))
+    return out
+
+
+#: Tests listed under the cost model: those with the most CPU time above their floor.
+COSTLIEST_TESTS: int = 12
+
+
+def _costliest_tests(tests: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The :data:`COSTLIEST_TESTS` tests with the most CPU seconds above their floor."""
+    if not tests:
+        return []
+    ranked = sorted(tests.items(),
+                    key=lambda kv: kv[1]["floor_seconds"] - kv[1]["cpu_seconds"])
+    out = ["", f"The {min(COSTLIEST_TESTS, len(ranked))} tests with the most CPU time above "
+               "their floor:", "",
+           "| test | variates | floor CPU s | CPU s | above the floor |",
+           "|---|---:|---:|---:|---:|"]
+    for node, t in ranked[:COSTLIEST_TESTS]:
+        out.append(f"| `{node}` | {t['variates']:.3g} | {_fmt(t['floor_seconds'])} | "
+                   f"{_fmt(t['cpu_seconds'])} | {_fmt(t['cpu_seconds'] - t['floor_seconds'])} |")
     return out
 
 

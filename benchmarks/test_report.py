@@ -88,6 +88,10 @@ def test_report_renders_the_cost_model(tmp_path, capsys):
                                               "cpu_seconds": 1.5, "multiple": 3.0},
                          "claims/test_b.py": {"variates_total": 0, "floor_seconds": 0.0,
                                               "cpu_seconds": 0.2, "multiple": None}},
+             "tests": {"claims/test_a.py::test_x": {"variates": 1000, "floor_seconds": 0.5,
+                                                    "cpu_seconds": 1.5},
+                       "claims/test_b.py::test_y": {"variates": 0, "floor_seconds": 0.0,
+                                                    "cpu_seconds": 0.2}},
              "total": {"variates": 1000, "floor_seconds": 0.5, "process_cpu_seconds": 2.5,
                        "multiple": 5.0, "test_cpu_seconds": 1.7, "test_multiple": 3.4}}
     doc = {"machine_info": {}, "benchmarks": [{"name": "test_cost", "group": "cost model",
@@ -97,3 +101,6 @@ def test_report_renders_the_cost_model(tmp_path, capsys):
     assert "**5× the floor**" in out
     assert "| `claims/test_a.py` | 1e+03 | 0.5 | 1.5 | 3 |" in out
     assert "| `claims/test_b.py` | 0 | 0 | 0.2 | — |" in out
+    # Tests ranked by CPU time above their floor: test_x (1 s above) before test_y (0.2 s).
+    assert out.index("| `claims/test_a.py::test_x` | 1e+03 | 0.5 | 1.5 | 1 |") < out.index(
+        "| `claims/test_b.py::test_y` | 0 | 0 | 0.2 | 0.2 |")

@@ -943,11 +943,13 @@ def _cauchy_newton_block(x: np.ndarray, t0: np.ndarray, *, tol: float, max_iter:
         done[act[final]] = True
         live = ~final
         idx, ta, la, step = act[live], ta[live], la[live], step[live]
+        # The first trial evaluates every live pair; the rare halvings gather their rows.
         xa = x[rows[idx]]
         pending = np.arange(idx.size)
+        xp = xa
         for _halving in range(64):
             cand = ta[pending] + step[pending]
-            l2, g2, h2 = _cauchy_eval(xa[pending], cand)
+            l2, g2, h2 = _cauchy_eval(xp, cand)
             ok = l2 >= la[pending] - rel_ll_tol * np.abs(la[pending])
             acc = idx[pending[ok]]
             t[acc], ll[acc], g[acc], h[acc] = cand[ok], l2[ok], g2[ok], h2[ok]
@@ -955,6 +957,7 @@ def _cauchy_newton_block(x: np.ndarray, t0: np.ndarray, *, tol: float, max_iter:
             if pending.size == 0:
                 break
             step[pending] *= 0.5
+            xp = xa[pending]
         # A step halved 64 times without ascent: a local maximum to working precision.
         done[idx[pending]] = True
     return t.reshape(b, k), ll.reshape(b, k), done.reshape(b, k)

@@ -72,6 +72,11 @@ def test_cost_model_option_writes_variates_and_floor(pytester):
     assert module["tests"] == 1 and module["floor_seconds"] > 0
     assert doc["total"]["variates"] == reps * 4
     assert doc["total"]["process_cpu_seconds"] >= module["cpu_seconds"] > 0
+    (node, test), = doc["tests"].items()
+    assert node.endswith("test_tiny.py::test_bias")
+    assert test["variates"] == reps * 4
+    assert (test["cpu_seconds"], test["floor_seconds"]) == (module["cpu_seconds"],
+                                                            module["floor_seconds"])
 
 
 def test_cost_model_needs_a_serial_run(pytester):

@@ -3,7 +3,9 @@
 For every test the plugin logs the variates the suite's streams draw (:mod:`claimkit.costs`)
 and, right after the test, replays those draws alone to time them; the test's CPU time is
 measured around its body. At the end it writes ``PATH`` (JSON): per module the CPU seconds,
-the floor seconds, the variates by method, and the multiple ``cpu / floor``; for the whole run
+the floor seconds, the variates by method, and the multiple ``cpu / floor``; per test (node
+id) its CPU seconds, floor seconds and variates, so that the costs above the floor can be
+ranked; for the whole run
 the process CPU time (interpreter start, collection, the report and the subprocesses the tests
 wait for included, the replays excluded) against the summed floor. CPU time is user +
 system time of this process and of its waited-for children. Serial runs only: under pytest-xdist the tests run in
@@ -43,6 +45,7 @@ class CostModel:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.modules: dict[str, dict] = {}
+        self.tests: dict[str, dict] = {}
         self.replay_seconds = 0.0
 
     @pytest.hookimpl(wrapper=True)
@@ -59,6 +62,8 @@ class CostModel:
             self.replay_seconds += _cpu() - replay_start
             entry = self.modules.setdefault(item.nodeid.split("::")[0], {
                 "tests": 0, "cpu_seconds": 0.0, "floor_seconds": 0.0, "variates": {}})
+            self.tests[item.nodeid] = {"cpu_seconds": cpu, "floor_seconds": floor,
+                                       "variates": log.total}
             entry["tests"] += 1
             entry["cpu_seconds"] += cpu
             entry["floor_seconds"] += floor
@@ -76,7 +81,7 @@ class CostModel:
         floor = sum(e["floor_seconds"] for e in self.modules.values())
         process = _cpu() - self.replay_seconds
         tests = sum(e["cpu_seconds"] for e in self.modules.values())
-        return {"modules": modules,
+        return {"modules": modules, "tests": self.tests,
                 "total": {"process_cpu_seconds": process, "test_cpu_seconds": tests,
                           "floor_seconds": floor,
                           "variates": sum(m["variates_total"] for m in modules.values()),
