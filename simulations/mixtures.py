@@ -50,6 +50,7 @@ from claimkit.validation import (
     positive_int,
     positive_scalar,
 )
+from simulations.order_statistics import row_quantiles
 
 __all__ = [
     "MIN_SD_FRACTION",
@@ -334,7 +335,7 @@ def quantile_init(x: ArrayLike, n_components: int = 2) -> MixtureParams:
     k = positive_int(n_components, "n_components")
     reps = xa.shape[0]
     q = (np.arange(k) + 0.5) / k
-    means = np.quantile(xa, q, axis=1).T.reshape(reps, k)
+    means = row_quantiles(xa, q)
     sd = xa.std(axis=1)
     sd = np.where(sd > 0, sd, 1.0)
     return MixtureParams(np.full((reps, k), 1.0 / k), means, np.repeat(sd[:, None], k, axis=1))

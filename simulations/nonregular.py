@@ -42,6 +42,7 @@ import numpy as np
 from scipy import special, stats
 
 from claimkit.validation import as_finite_array, positive_int, positive_scalar
+from simulations.order_statistics import row_median
 
 __all__ = [
     "BoundaryNormal",
@@ -258,7 +259,7 @@ class BoundaryNormal:
 
 def sample_median(data: Any) -> np.ndarray:
     """Sample median along the last axis (for normal data: ``n Var → (π/2) σ²``)."""
-    return np.median(_sample(data), axis=-1)
+    return row_median(_sample(data))
 
 
 def gamma_mom_shape(data: Any) -> np.ndarray:

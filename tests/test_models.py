@@ -295,26 +295,6 @@ def test_cauchy_mle_finds_the_global_maximum_on_small_samples():
     assert multimodal > 10  # the test exercises multimodal likelihoods
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 50, 2000])
-def test_row_quantiles_equal_numpy_quantile(n):
-    """The Cauchy starts from one sort per row are numpy's linear quantiles, bit for bit."""
-    z = _rng(8).standard_cauchy((9, n))
-    levels = (0.0, 0.25, 0.5, 0.75, 1.0)
-    np.testing.assert_array_equal(M.row_quantiles(z, levels),
-                                  np.quantile(z, levels, axis=-1).T)
-
-
-@pytest.mark.parametrize("z, levels, message", [
-    (np.zeros(3), (0.5,), r"^`z` must be a 2-D array"),
-    (np.zeros((2, 0)), (0.5,), r"^`z` must be a 2-D array"),
-    (np.zeros((2, 3)), (), r"^`levels` must be a non-empty sequence"),
-    (np.zeros((2, 3)), (1.5,), r"^`levels` must be a non-empty sequence"),
-])
-def test_row_quantiles_rejects_bad_input(z, levels, message):
-    with pytest.raises(ValueError, match=message):
-        M.row_quantiles(z, levels)
-
-
 @pytest.mark.parametrize("x", [
     [-2.74, -2.4, -1.55, 1.63, 4.46, 8.0, 13.11],
     [-7.55, -1.73, -1.26, -0.49, 5.27, 5.38, 7.38, 11.23],
