@@ -17,6 +17,8 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping
 
+import numpy as np
+
 Outcome = Literal["pass", "fail", "inconclusive"]
 Role = Literal["literal", "refuted", "corrected", "condition", "control", "reference"]
 
@@ -54,7 +56,30 @@ def json_safe(value: Any) -> Any:
     object
         The same structure made of ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``
         and ``None``; ``nan``/``inf`` become the strings ``'nan'``, ``'inf'``, ``'-inf'``.
+
+    Notes
+    -----
+    Results documents are converted whole at every snapshot of a run, so the plain types
+    are tested first by exact type, and a numeric array whose values are all finite is
+    converted by one ``tolist``; every other value takes :func:`_json_safe_general`.
     """
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else repr(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [json_safe(v) for v in value]
+    if kind is np.ndarray and value.dtype.kind in "biu" or (
+            kind is np.ndarray and value.dtype.kind == "f" and np.isfinite(value).all()):
+        return value.tolist()
+    return _json_safe_general(value)
+
+
+def _json_safe_general(value: Any) -> Any:
+    """:func:`json_safe` of any value (mapping and sequence subclasses, numpy scalars, ...)."""
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -65,6 +65,36 @@ def test_json_safe_handles_nested_numpy():
     assert json_safe({"a": (np.float32(1.5), np.array([np.nan]))}) == {"a": [1.5, ["nan"]]}
 
 
+class _Frozen(dict):
+    """A mapping subclass (not a plain dict): takes the general path."""
+
+
+def test_json_safe_fast_paths_give_the_general_conversion():
+    """Plain types, finite numeric arrays (one tolist) and everything else convert alike: the
+    same value, and the same JSON, as the type-by-type conversion of each element."""
+    value = {
+        1: [1.0, float("nan"), -float("inf"), 2, True, None, "s", (3, 4.5)],
+        "arrays": [np.arange(3), np.array([0.5, 1.5]), np.array([1.0, np.nan, np.inf]),
+                   np.array([[True, False]]), np.array(2.5), np.array([1 + 2j]),
+                   np.array(["a"], dtype=object), np.float32([0.25]), np.uint8([7])],
+        "scalars": [np.float64(np.nan), np.float64(0.1), np.int64(-3), np.bool_(True)],
+        "sub": _Frozen(x=(np.float64(np.inf),)),
+        "other": {1, 2},
+    }
+    expected = {
+        "1": [1.0, "nan", "-inf", 2, True, None, "s", [3, 4.5]],
+        "arrays": [[0, 1, 2], [0.5, 1.5], [1.0, "nan", "inf"], [[True, False]], 2.5,
+                   ["(1+2j)"], ["a"], [0.25], [7]],
+        "scalars": ["nan", 0.1, -3, True],
+        "sub": {"x": ["inf"]},
+        "other": "{1, 2}",
+    }
+    out = json_safe(value)
+    assert out == expected
+    assert json.dumps(out, allow_nan=False) == json.dumps(expected, allow_nan=False)
+    assert all(type(v) is float for v in out["arrays"][1])   # python floats, not numpy's
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(outcome="maybe"), "`outcome`"),
     (dict(alpha=1.0), "`alpha`"),
