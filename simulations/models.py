@@ -1109,8 +1109,15 @@ class LogisticRegression:
 
     @staticmethod
     def _eta(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        """Linear predictor ``Xθ``; ``theta`` ``(..., 2)`` broadcasts against ``X``'s rows."""
-        return (X * theta[..., None, :]).sum(axis=-1)
+        """Linear predictor ``Xθ``; ``theta`` ``(..., 2)`` broadcasts against ``X``'s rows.
+
+        ``x₀θ₀ + x₁θ₁`` column by column: the same sum, in the same order, as
+        ``(X * θ).sum(axis=-1)``, without its ``(..., n, 2)`` temporary and its reduction
+        along an axis of length 2 (several times slower than two whole-column operations).
+        """
+        eta = X[..., 0] * theta[..., 0, None]
+        eta += X[..., 1] * theta[..., 1, None]
+        return eta
 
     def logpdf(self, data: Any, theta: Any = None) -> np.ndarray:
         """Conditional log-pmf ``y log p + (1 - y) log(1 - p)`` of each observation."""

@@ -365,6 +365,17 @@ def test_logistic_mle_is_the_shared_batched_fit():
     np.testing.assert_array_equal(model.mle((X, y)), shared.coef)
 
 
+@pytest.mark.parametrize("theta_shape", [(2,), (6, 2), (6, 1, 2)])
+def test_logistic_linear_predictor_is_the_row_sum_bit_for_bit(theta_shape):
+    """Xθ column by column equals (X * θ).sum(axis=-1) exactly, broadcasting θ as it did."""
+    X, _ = M.LogisticRegression().draw(_rng(13), 6, 40)
+    theta = _rng(14).normal(size=theta_shape)
+    expected = (X * theta[..., None, :]).sum(axis=-1)
+    got = M.LogisticRegression._eta(X, theta)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_logistic_mle_is_nan_under_separation_and_counted():
     """Separated data have no MLE: that row is NaN in mle, flagged and counted by fit."""
     z = np.linspace(-2, 2, 10)
