@@ -544,6 +544,11 @@ if sys.argv[3] != "-":
             pass
 sys.argv = [_path]
 runpy.run_path(_path, run_name="__main__")
+# Done: freeze every object so that the interpreter's exit does not traverse them (after
+# torch, whose optimisers import its compiler stack, that costs about 0.7 s). The block's own
+# atexit handlers still run, after this.
+import gc
+gc.freeze()
 """
 
 

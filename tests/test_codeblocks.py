@@ -316,6 +316,16 @@ def test_run_code_timeout_is_reported():
     assert cb.run_decision(result).outcome == "fail"
 
 
+def test_run_code_freezes_the_objects_of_a_finished_block():
+    """After the block ran, its objects are frozen (a cheap interpreter exit): its own atexit
+    handlers still run, and see them frozen."""
+    code = ("import atexit, gc\n"
+            "atexit.register(lambda: print(gc.get_freeze_count() > 0))  # True\n")
+    result = cb.run_code(code, timeout=60)
+    assert result.ok, result.stderr
+    assert [p.text for p in result.prints] == ["True"]
+
+
 def test_run_code_uses_this_interpreter():
     """The block runs under sys.executable."""
     result = cb.run_code("import sys\nprint(sys.executable)\n", timeout=60)
