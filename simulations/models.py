@@ -854,11 +854,12 @@ _EPS: float = float(np.finfo(np.float64).eps)
 
 
 #: Elements per working block of the batched Newton loops: rows are processed in blocks of
-#: about this many ``(row, observation)`` elements (192 KB per float64 temporary) so that an
-#: evaluation's temporaries stay in a core's L2 cache: about 3x faster than whole-chunk array
-#: operations for n in the thousands, and 2.5x faster than 1 MB blocks for 200 rows of 200
-#: (the blocks never change a number: every reduction is along one row).
-_BLOCK_ELEMENTS: int = 24_576
+#: about this many ``(row, observation)`` elements (1.5 MB per float64 temporary). Smaller
+#: blocks pay the dozen numpy calls of an evaluation too often (192 KB blocks were 1.3-1.6x
+#: slower on this project's machine, whose cores have 1 MB of L2 and share 32 MB of L3),
+#: whole-chunk arrays leave the caches (2x slower for n in the thousands). The blocks never
+#: change a number: every reduction is along one row (test_models checks it).
+_BLOCK_ELEMENTS: int = 196_608
 
 
 def _row_blocks(rows: int, width: int) -> list[slice]:

@@ -331,6 +331,20 @@ def test_cauchy_mle_matches_scipy_fit_where_scipy_finds_the_global_maximum():
     assert agree >= 25
 
 
+@pytest.mark.parametrize("n", [7, 200, 2000])
+def test_cauchy_mle_does_not_depend_on_the_block_size(monkeypatch, n):
+    """Rows are fitted in blocks for speed only: one row per block, a few rows per block and
+    everything in one block give the same estimates, bit for bit."""
+    model = M.CauchyLocation(loc=0.5, scale=2.0)
+    x = model.draw(_rng(15), 40, n)
+    results = []
+    for elements in (1, 3 * n * 7, 10 ** 9):
+        monkeypatch.setattr(M, "_BLOCK_ELEMENTS", elements)
+        results.append(model.mle(x))
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+
+
 def test_cauchy_mle_respects_the_known_scale():
     """With scale γ the MLE of x equals γ times the MLE of x/γ."""
     x = _rng(8).standard_cauchy((10, 25)) * 3.0 + 2.0
