@@ -183,9 +183,13 @@ def _log_joint(x: np.ndarray, p: MixtureParams) -> np.ndarray:
     which correctly gives a log-density of ``-inf``.
     """
     with np.errstate(divide="ignore", over="ignore"):
-        z = (x[:, None, :] - p.means[:, :, None]) / p.sds[:, :, None]
+        z = x[:, None, :] - p.means[:, :, None]
+        z /= p.sds[:, :, None]
         const = np.log(p.weights) - _LOG_SQRT_2PI - np.log(p.sds)
-        return const[:, :, None] - 0.5 * z * z
+        # const - (0.5 z) z, the same operations in the same order, in one array.
+        out = np.multiply(z, 0.5)
+        out *= z
+        return np.subtract(const[:, :, None], out, out=out)
 
 
 def _normalise(log_joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,10 +201,12 @@ def _normalise(log_joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     m = log_joint.max(axis=1)
     m = np.where(np.isfinite(m), m, 0.0)
-    e = np.exp(log_joint - m[:, None, :])
+    e = np.subtract(log_joint, m[:, None, :])
+    np.exp(e, out=e)
     total = e.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return m + np.log(total), e / total[:, None, :]
+        e /= total[:, None, :]
+        return m + np.log(total), e
 
 
 def _logpdf(x: np.ndarray, p: MixtureParams) -> np.ndarray:
@@ -352,9 +358,13 @@ def _m_step(x: np.ndarray, resp: np.ndarray, old: MixtureParams,
     alive = nk > 0
     safe = np.where(alive, nk, 1.0)
     weights = nk / x.shape[1]
-    means = np.where(alive, (resp * x[:, None, :]).sum(axis=2) / safe, old.means)
+    work = np.multiply(resp, x[:, None, :])
+    means = np.where(alive, work.sum(axis=2) / safe, old.means)
     dev = x[:, None, :] - means[:, :, None]
-    var = (resp * dev * dev).sum(axis=2) / safe
+    # (resp · dev) · dev in the buffer of resp · x: the same products, one array fewer.
+    np.multiply(resp, dev, out=work)
+    work *= dev
+    var = work.sum(axis=2) / safe
     sds = np.where(alive, np.maximum(np.sqrt(var), min_sd[:, None]), old.sds)
     return MixtureParams(weights, means, sds)
 

@@ -310,3 +310,39 @@ def test_other_validation():
         M.ascent_violations(np.zeros((2, 3)), -1.0)
     with pytest.raises(ValueError, match=r"^`tolerance` must be a scalar or have shape \(2,\)"):
         M.ascent_violations(np.zeros((2, 3)), [0.0, 0.0, 0.0])
+
+
+def test_e_and_m_steps_equal_their_textbook_expressions_bit_for_bit():
+    """The E- and M-steps reuse their arrays in place: the same operations in the same order as
+    the plain expressions, so the same numbers (zero weights and tiny sds included)."""
+    rng = np.random.default_rng(np.random.SeedSequence(20261204))
+    x = rng.normal(size=(6, 50)) * 3.0
+    p = M.MixtureParams(weights=np.tile([0.0, 0.3, 0.7], (6, 1)),
+                        means=rng.normal(size=(6, 3)),
+                        sds=np.tile([1e-300, 0.5, 2.0], (6, 1)))
+    with np.errstate(divide="ignore", over="ignore"):
+        z = (x[:, None, :] - p.means[:, :, None]) / p.sds[:, :, None]
+        const = np.log(p.weights) - M._LOG_SQRT_2PI - np.log(p.sds)
+        joint = const[:, :, None] - 0.5 * z * z
+    got = M._log_joint(x, p)
+    np.testing.assert_array_equal(got, joint)
+
+    m = joint.max(axis=1)
+    m = np.where(np.isfinite(m), m, 0.0)
+    e = np.exp(joint - m[:, None, :])
+    total = e.sum(axis=1)
+    log_p, resp = M._normalise(joint.copy())
+    np.testing.assert_array_equal(log_p, m + np.log(total))
+    np.testing.assert_array_equal(resp, e / total[:, None, :])
+
+    floor = np.full(6, 1e-3)
+    new = M._m_step(x, resp, p, floor)
+    nk = resp.sum(axis=2)
+    safe = np.where(nk > 0, nk, 1.0)
+    means = np.where(nk > 0, (resp * x[:, None, :]).sum(axis=2) / safe, p.means)
+    dev = x[:, None, :] - means[:, :, None]
+    var = (resp * dev * dev).sum(axis=2) / safe
+    np.testing.assert_array_equal(new.weights, nk / x.shape[1])
+    np.testing.assert_array_equal(new.means, means)
+    np.testing.assert_array_equal(
+        new.sds, np.where(nk > 0, np.maximum(np.sqrt(var), floor[:, None]), p.sds))
