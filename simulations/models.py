@@ -577,7 +577,11 @@ class Normal(_ArrayModel):
     def draw(self, rng: np.random.Generator, size: int, n: int) -> np.ndarray:
         """Observations, shape ``(size, n)``."""
         rng, size, n = self._draw_args(rng, size, n)
-        return self.mu + math.sqrt(self.sigma2) * rng.standard_normal((size, n))
+        # μ + σ z in place (the same two roundings as the expression, no temporaries).
+        x = rng.standard_normal((size, n))
+        x *= math.sqrt(self.sigma2)
+        x += self.mu
+        return x
 
     def logpdf(self, data: Any, theta: Any = None) -> np.ndarray:
         """``-(1/2) log(2π σ²) - (x - μ)² / (2σ²)`` per observation."""
@@ -967,7 +971,11 @@ class CauchyLocation(_ArrayModel):
     def draw(self, rng: np.random.Generator, size: int, n: int) -> np.ndarray:
         """Observations, shape ``(size, n)``."""
         rng, size, n = self._draw_args(rng, size, n)
-        return self.loc + self.scale * rng.standard_cauchy((size, n))
+        # loc + scale · c in place (the same two roundings as the expression).
+        x = rng.standard_cauchy((size, n))
+        x *= self.scale
+        x += self.loc
+        return x
 
     def logpdf(self, data: Any, theta: Any = None) -> np.ndarray:
         """``-log(π γ) - log(1 + ((x - θ)/γ)²)`` per observation."""
@@ -1104,8 +1112,13 @@ class LogisticRegression:
         X = np.empty((size, n, 2))
         X[..., 0] = 1.0
         X[..., 1] = z
-        prob = special.expit(self.beta[0] + self.beta[1] * z)
-        y = (rng.random((size, n)) < prob).astype(float)
+        # expit(β0 + β1 z) and the 0/1 outcomes in two arrays (the same operations as the
+        # plain expressions, without their temporaries).
+        prob = np.multiply(z, self.beta[1])
+        prob += self.beta[0]
+        special.expit(prob, out=prob)
+        y = rng.random((size, n))
+        np.less(y, prob, out=y)
         return X, y
 
     @staticmethod

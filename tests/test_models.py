@@ -578,3 +578,26 @@ def test_normal_mean_score_from_sufficient_statistics():
         model.mean_score_sufficient(xbar, s2hat[:3])
     with pytest.raises(ValueError, match=r"^`s2hat` must be finite"):
         model.mean_score_sufficient(xbar, np.full(6, np.nan))
+
+
+def test_draws_in_place_equal_their_expressions_bit_for_bit():
+    """Normal, Cauchy and logistic draws compute in place: the same numbers as the plain
+    expressions on the same generator stream."""
+    normal, cauchy = M.Normal(mu=1.5, sigma2=3.0), M.CauchyLocation(loc=-0.7, scale=2.5)
+    logit = M.LogisticRegression(beta=(-0.5, 1.3))
+
+    def rngs():
+        return _rng(16), _rng(16)
+
+    a, b = rngs()
+    np.testing.assert_array_equal(normal.draw(a, 7, 33),
+                                  1.5 + math.sqrt(3.0) * b.standard_normal((7, 33)))
+    a, b = rngs()
+    np.testing.assert_array_equal(cauchy.draw(a, 7, 33), -0.7 + 2.5 * b.standard_cauchy((7, 33)))
+    a, b = rngs()
+    X, y = logit.draw(a, 7, 33)
+    z = b.standard_normal((7, 33))
+    expected = (b.random((7, 33)) < special.expit(-0.5 + 1.3 * z)).astype(float)
+    np.testing.assert_array_equal(X[..., 1], z)
+    np.testing.assert_array_equal(y, expected)
+    assert y.dtype == np.float64
