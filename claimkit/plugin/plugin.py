@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from claimkit.plugin import calibration, costs
+from claimkit.plugin.allocator import keep_freed_memory
 from claimkit.catalogue import Catalogue, CatalogueError, load_catalogue
 from claimkit.plugin.context import ClaimRun
 from claimkit.plugin.invocation import joined, misread_values
@@ -218,6 +219,7 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "claim(id): the catalogue claim (e.g. 'CE-07') whose evidence this test records")
+    keep_freed_memory()
     if config.getoption("mc_chunk_reps") < 1:
         raise pytest.UsageError("--mc-chunk-reps must be a positive integer.")
     if not _is_worker(config):
