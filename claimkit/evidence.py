@@ -72,8 +72,8 @@ def json_safe(value: Any) -> Any:
         return {str(k): json_safe(v) for k, v in value.items()}
     if kind is list or kind is tuple:
         return [json_safe(v) for v in value]
-    if kind is np.ndarray and value.dtype.kind in "biu" or (
-            kind is np.ndarray and value.dtype.kind == "f" and np.isfinite(value).all()):
+    if kind is np.ndarray and (value.dtype.kind in "biu" or (
+            value.dtype.kind == "f" and np.isfinite(value).all())):
         return value.tolist()
     return _json_safe_general(value)
 
