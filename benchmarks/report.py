@@ -93,8 +93,8 @@ def _costliest_tests(tests: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """The :data:`COSTLIEST_TESTS` tests with the most CPU seconds above their floor."""
     if not tests:
         return []
-    ranked = sorted(tests.items(),
-                    key=lambda kv: kv[1]["floor_seconds"] - kv[1]["cpu_seconds"])
+    ranked = sorted(tests.items(), reverse=True,
+                    key=lambda kv: kv[1]["cpu_seconds"] - kv[1]["floor_seconds"])
     out = ["", f"The {min(COSTLIEST_TESTS, len(ranked))} tests with the most CPU time above "
                "their floor:", "",
            "| test | variates | floor CPU s | CPU s | above the floor |",

@@ -4,8 +4,8 @@ For every test the plugin logs the variates the suite's streams draw (:mod:`clai
 and, right after the test, replays those draws alone to time them; the test's CPU time is
 measured around its body. At the end it writes ``PATH`` (JSON): per module the CPU seconds,
 the floor seconds, the variates by method, and the multiple ``cpu / floor``; per test (node
-id) its CPU seconds, floor seconds and variates, so that the costs above the floor can be
-ranked; for the whole run
+id) its CPU seconds, floor seconds and variates (in all and by method), so that the costs
+above the floor can be ranked; for the whole run
 the process CPU time (interpreter start, collection, the report and the subprocesses the tests
 wait for included, the replays excluded) against the summed floor. CPU time is user +
 system time of this process and of its waited-for children. Serial runs only: under pytest-xdist the tests run in
@@ -40,11 +40,10 @@ def _cpu() -> float:
 
 
 class CostModel:
-    """Per-test CPU time and variate floor, summed per module."""
+    """Per-test CPU time and variate floor; the modules' figures are their tests' sums."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.modules: dict[str, dict] = {}
         self.tests: dict[str, dict] = {}
         self.replay_seconds = 0.0
 
@@ -60,27 +59,28 @@ class CostModel:
             replay_start = _cpu()
             floor = log.replay()
             self.replay_seconds += _cpu() - replay_start
-            entry = self.modules.setdefault(item.nodeid.split("::")[0], {
-                "tests": 0, "cpu_seconds": 0.0, "floor_seconds": 0.0, "variates": {}})
             self.tests[item.nodeid] = {"cpu_seconds": cpu, "floor_seconds": floor,
-                                       "variates": log.total}
-            entry["tests"] += 1
-            entry["cpu_seconds"] += cpu
-            entry["floor_seconds"] += floor
-            for method, count in log.variates.items():
-                entry["variates"][method] = entry["variates"].get(method, 0) + count
+                                       "variates": log.total,
+                                       "variates_by_method": dict(log.variates)}
 
     def document(self) -> dict:
         """The cost model as written to ``PATH``."""
-        modules = {}
-        for name, e in sorted(self.modules.items()):
-            total = sum(e["variates"].values())
-            modules[name] = {**e, "variates_total": total,
-                             "multiple": (e["cpu_seconds"] / e["floor_seconds"]
-                                          if e["floor_seconds"] > 0 else None)}
-        floor = sum(e["floor_seconds"] for e in self.modules.values())
+        modules: dict[str, dict] = {}
+        for nodeid, t in sorted(self.tests.items()):
+            e = modules.setdefault(nodeid.split("::")[0], {
+                "tests": 0, "cpu_seconds": 0.0, "floor_seconds": 0.0, "variates": {}})
+            e["tests"] += 1
+            e["cpu_seconds"] += t["cpu_seconds"]
+            e["floor_seconds"] += t["floor_seconds"]
+            for method, count in t["variates_by_method"].items():
+                e["variates"][method] = e["variates"].get(method, 0) + count
+        for e in modules.values():
+            e["variates_total"] = sum(e["variates"].values())
+            e["multiple"] = (e["cpu_seconds"] / e["floor_seconds"] if e["floor_seconds"] > 0
+                             else None)
+        floor = sum(e["floor_seconds"] for e in modules.values())
         process = _cpu() - self.replay_seconds
-        tests = sum(e["cpu_seconds"] for e in self.modules.values())
+        tests = sum(e["cpu_seconds"] for e in modules.values())
         return {"modules": modules, "tests": self.tests,
                 "total": {"process_cpu_seconds": process, "test_cpu_seconds": tests,
                           "floor_seconds": floor,
