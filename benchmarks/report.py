@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, Mapping
@@ -82,6 +83,46 @@ def _cost_rows(benches: list[Mapping[str, Any]]) -> list[str]:
             out.append(f"| `{name}` | {m['variates_total']:.3g} | {_fmt(m['floor_seconds'])} | "
                        f"{_fmt(m['cpu_seconds'])} | {mult} |")
         out += _costliest_tests(model.get("tests", {}))
+    for b in benches:
+        split = b.get("extra_info", {}).get("scale_split")
+        if split:
+            out += _scale_split_rows(split)
+    return out
+
+
+def _scale_split_rows(split: Mapping[str, Any]) -> list[str]:
+    """The smoke run against the standard one, split as :mod:`benchmarks.scale_split` does."""
+    std = split["standard_cpu"]
+    scaled = split["scaled_ratio"]
+    parts = [
+        ("outside the tests (start-up, collection, fixtures, report)", "—",
+         split["small_outside_cpu"]),
+        ((f"tests drawing fewer than {split['mc_variates']:.0e} variates (exact, oracles, "
+          "optimisers, the documents' code)"), split["few_variates_tests"],
+         split["small_few_variates_cpu"]),
+        ("Monte Carlo tests smoke does not shrink", split["unscaled_mc_tests"],
+         split["small_unscaled_mc_cpu"]),
+        ("tests smoke shrinks", split["scaled_tests"], split["small_scaled_cpu"]),
+    ]
+    head = (f"Smoke against standard (serial, cost model): {_fmt(split['small_cpu'])} vs "
+            f"{_fmt(std)} CPU s = **{_fmt(split['ratio'])}** of standard (target ≤ 1/3). "
+            "Where smoke's time goes, as shares of standard's CPU:")
+    tail = (f"The first two rows are **{_fmt(split['floor_ratio'])}** of standard: no design of "
+            "the Monte Carlo checks brings smoke below that. The tests smoke shrinks take "
+            + (f"{_fmt(scaled)} of their standard CPU." if math.isfinite(scaled) else "nothing.")
+            + " Per module:")
+    out = ["", head, "", "| part of the smoke run | tests | CPU s | share of standard |",
+           "|---|---:|---:|---:|"]
+    out += [f"| {label} | {n} | {_fmt(cpu)} | {_fmt(cpu / std)} |" for label, n, cpu in parts]
+    out += ["", tail, "",
+            ("| claim module | tests | few variates | MC not shrunk | standard CPU s "
+             "| smoke CPU s | smoke / standard |"),
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, m in split["modules"].items():
+        rel = _fmt(m["small_cpu"] / m["standard_cpu"]) if m["standard_cpu"] > 0 else "—"
+        out.append(f"| `{name}` | {m['tests']} | {m['few_variates_tests']} | "
+                   f"{m['unscaled_mc_tests']} | {_fmt(m['standard_cpu'])} | "
+                   f"{_fmt(m['small_cpu'])} | {rel} |")
     return out
 
 
