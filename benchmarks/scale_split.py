@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = ["MC_VARIATES", "ScaleSplit", "split_by_scaling"]
@@ -84,6 +84,11 @@ class ScaleSplit:
         """:attr:`floor_ratio` plus the unscaled Monte Carlo tests: the least ``ratio``
         reachable by shrinking only the tests that scale already."""
         return self.floor_ratio + self.small_unscaled_mc_cpu / self.standard_cpu
+
+    def as_record(self) -> dict[str, Any]:
+        """Every field and every ratio, as stored in a benchmark's ``extra_info`` (JSON)."""
+        return {**asdict(self), "ratio": self.ratio, "floor_ratio": self.floor_ratio,
+                "fixed_ratio": self.fixed_ratio, "scaled_ratio": self.scaled_ratio}
 
     @property
     def scaled_ratio(self) -> float:

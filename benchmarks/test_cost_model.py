@@ -16,7 +16,6 @@ variates), the Monte Carlo tests smoke keeps at their standard size, and those i
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
@@ -76,10 +75,6 @@ def test_smoke_cpu_against_standard(benchmark):
                  candidate="pytest claims/ --mc-scale smoke: CPU s",
                  baseline="pytest claims/ (standard): CPU s",
                  times={"candidate": split.small_cpu, "baseline": split.standard_cpu},
-                 target=SMOKE_TARGET, scale_split={**dataclasses.asdict(split),
-                                                   "ratio": split.ratio,
-                                                   "floor_ratio": split.floor_ratio,
-                                                   "fixed_ratio": split.fixed_ratio,
-                                                   "scaled_ratio": split.scaled_ratio})
+                 target=SMOKE_TARGET, scale_split=split.as_record())
     assert (split.few_variates_tests + split.unscaled_mc_tests + split.scaled_tests
             == len(smoke["tests"]))

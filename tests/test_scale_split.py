@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import pytest
@@ -46,6 +47,9 @@ def test_split_puts_every_test_in_one_part():
                                             "small_cpu": 5.0}
     with pytest.raises(dataclasses.FrozenInstanceError):
         split.small_cpu = 0.0
+    record = split.as_record()
+    assert record["floor_ratio"] == split.floor_ratio and record["small_cpu"] == 14.0
+    assert json.loads(json.dumps(record))["modules"] == split.modules
 
 
 def test_threshold_moves_tests_between_parts():
@@ -91,10 +95,7 @@ def test_report_shows_the_split():
     split = split_by_scaling(STANDARD, SMOKE)
     extra = {"metric": "standard CPU / smoke CPU (cost model, serial)", "candidate": "smoke",
              "baseline": "standard", "ratio": 2.0, "target": 3.0, "meets_target": False,
-             "scale_split": {**dataclasses.asdict(split), "ratio": split.ratio,
-                             "floor_ratio": split.floor_ratio,
-                             "fixed_ratio": split.fixed_ratio,
-                             "scaled_ratio": split.scaled_ratio}}
+             "scale_split": split.as_record()}
     text = render({"benchmarks": [{"name": "test_smoke", "group": "cost model",
                                    "extra_info": extra}]})
     assert "14 vs 28 CPU s = **0.5** of standard" in text
