@@ -83,6 +83,11 @@ def _cost_rows(benches: list[Mapping[str, Any]]) -> list[str]:
             out.append(f"| `{name}` | {m['variates_total']:.3g} | {_fmt(m['floor_seconds'])} | "
                        f"{_fmt(m['cpu_seconds'])} | {mult} |")
         out += _costliest_tests(model.get("tests", {}))
+    return out
+
+
+def _smoke_rows(benches: list[Mapping[str, Any]]) -> list[str]:
+    out: list[str] = []
     for b in benches:
         split = b.get("extra_info", {}).get("scale_split")
         if split:
@@ -163,7 +168,7 @@ def render(doc: Mapping[str, Any]) -> str:
             f"Python {machine.get('python_version', '?')}; ratio = baseline seconds / "
             "candidate seconds (best of interleaved rounds, same run).", ""]
     return "\n".join(head + _ratio_rows(benches) + _scaling_rows(benches)
-                     + _cost_rows(benches)) + "\n"
+                     + _cost_rows(benches) + _smoke_rows(benches)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
