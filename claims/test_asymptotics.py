@@ -21,8 +21,8 @@ Replications, derived from the precision each rule needs
 Every stochastic check spends α = ``mc.alpha`` = 1e-6, and under a true claim P(fail) +
 P(inconclusive) must stay within it by design. ``R`` is the number of replications at the
 standard scale; smaller scales never go below the derived counts (:func:`_simulate`), except
-ASY-01's and ASY-02's, whose smoke design (:class:`Design`) divides them by 8 and widens the
-margins and moves the controls as the smaller R requires.
+ASY-01's, ASY-02's and ASY-03's counter-examples', whose smoke design (:class:`Design`) divides
+them by 8 and widens the margins and moves the controls as the smaller R requires.
 
 * Every limit ("→") is decided over the n grid, never at one n.
 * ASY-01 slope (``R_GRID`` = 2048 per n, ``R_TAIL`` = 4096 at n = 2000): MCSE of the MSE is
@@ -68,9 +68,10 @@ Every model's fast estimator is checked to *be* the MLE (BFGS on raw data,
 Running time
 ------------
 About 30 CPU-s at ``--mc-scale standard`` (ASY-03's extended replications for the Gamma and
-logistic models and ASY-02's coverage sweeps dominate). ``smoke`` runs ASY-01 and ASY-02 at an
-eighth of their replications (:class:`Design`); the rest keeps the derived counts, which are
-floors of validity (the Edgeworth criterion) rather than of resolution.
+logistic models and ASY-02's coverage sweeps dominate). ``smoke`` runs ASY-01, ASY-02 and
+ASY-03's counter-examples at an eighth of their replications (:class:`Design`); the rest keeps
+the derived counts, which are floors of validity (the Edgeworth criterion) rather than of
+resolution.
 
 References
 ----------
@@ -195,6 +196,16 @@ TAIL_ALLOWANCE: float = 2e-3
 #: Replications of ASY-01 at N_MAX: the tail rule's δ at margin 0.02 is 0.027 at R = 2048 (more
 #: than the margin itself) and 0.018 at R = 4096.
 R_TAIL: int = 4096
+#: ASY-03: the two largest grid points, whose ratios give the limit by Richardson extrapolation.
+N_LIMIT: tuple[int, int] = (N_GRID[-2], N_GRID[-1])
+#: Replications at N_LIMIT (other grid points: R_GRID). The limit's z-test must detect an
+#: efficiency of 0.95 (EFF_REQUIRED_DELTA) with probability 0.99: δ = (z_{1−α/2} + z_{.99}) se_a
+#: ≤ 0.0526 needs se_a ≤ 0.0073. The extrapolation's se is se_a = √((n₂ se₂)² + (n₁ se₁)²)/(n₂ − n₁)
+#: ≈ 1.8 se at these n; the costliest component (Gamma shape) has se ≈ 0.0054 at R = 2048, so
+#: R = 10 240 gives se_a ≈ 0.0043, 0.6 of the bound: the estimated se exceeds the bound (an
+#: inconclusive outcome) only if it is 1.7 times its expectation, which an MCSE from 10⁴
+#: replications never is (its relative sd is ≈ √((κ + 2)/(4R)) ≤ 0.06 for κ ≤ 150).
+R_LIMIT: int = 10_240
 #: Kolmogorov-distance margin at N_MAX. Berry-Esseen for the linearised estimator gives
 #: 0.4748 ρ/(σ³√n) ≤ 0.033 at n = 2000 (ρ/σ³ ≤ 3.1 for these influence functions: normal σ²
 #: and Gamma components), and the nonlinear remainder adds O(1/√n) terms of similar size;
@@ -391,7 +402,7 @@ def _record_mle_reference(mc: Any, model: Model, name: str) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# designs per scale (ASY-01 and ASY-02)
+# designs per scale (ASY-01, ASY-02, ASY-03's counter-examples)
 # ----------------------------------------------------------------------------------------------
 
 #: Replications at every n of the exact-law checks (closed-form MLEs: cheap). The DKW radius
@@ -431,10 +442,11 @@ def tail_margin_for(reps: int) -> float:
 
 @dataclass(frozen=True)
 class Design:
-    """ASY-01's and ASY-02's replications and the margins and controls that follow from them.
+    """ASY-01's, ASY-02's and ASY-03's counter-examples' replications, and the margins and
+    controls that follow from them.
 
     The standard design is the module docstring's. ``--mc-scale smoke`` (:func:`design_for`)
-    divides every replication count of both claims by :data:`SMOKE_DIVISOR` = 8 and keeps every
+    divides every replication count below by :data:`SMOKE_DIVISOR` = 8 and keeps every
     check's α; what fewer replications cost is resolution, so each margin's Monte Carlo part
     grows as it must and each control moves with it, keeping its distance from the truth in
     units of δ (or staying where the rule still rejects it):
@@ -461,11 +473,20 @@ class Design:
       limit variance f·I⁻¹, keeps its distance in units of the rule's δ: f = 1.5 (distance
       0.049 = 1.45 δ at R = 16384) becomes the f at 1.45 δ for R = 2048 (≈ 3.2).
 
-    ASY-03 keeps its standard design at every scale: its replications at ``N_LIMIT`` are set
-    by the Edgeworth criterion (the normal tail of each z-test at α = 1e-6 needs 1e4–6e4
-    replications of its heavy-tailed terms whatever δ is asked for), so a wider δ would save
-    nothing there. The counter-examples that must *fail* (boundary, uniform scale, inefficient
-    estimators) and the cheap checks keep their standard constants too; of ASY-01's,
+    * ASY-03's counter-examples (the sample median and the Gamma moments estimator, controls;
+      Hodges' estimator at 0, a condition), all to be rejected, run at 1/(divisor // 2) of
+      their replications, a quarter at smoke: the z of the extrapolated limit against 1 is
+      17.9 (median) and 22.8 (moments) at the standard design, and shrinks as √ of the
+      replications, to ≈ 9 and 11 at a quarter — above z_{1−α/2} + z_{0.99} = 7.2, so each is
+      rejected with P ≥ 0.99 (an eighth would leave the median at 6.3, rejected with P ≈ 0.92
+      only); Hodges' z (3·10⁴) cannot come near. The z-test has no margin to re-derive.
+
+    ASY-03's literal checks keep their standard design at every scale: their replications at
+    ``N_LIMIT`` are set by the Edgeworth criterion (the normal tail of each z-test at α = 1e-6
+    needs 1e4–6e4 replications of its heavy-tailed terms whatever δ is asked for), so a wider
+    δ would save nothing there, and its near-margin control keeps its replications with them.
+    The other counter-examples that must *fail* (boundary, uniform scale) and the cheap checks
+    keep their standard constants too; of ASY-01's,
     Neyman–Scott runs at ASY-01's design, and the Cauchy location's sample mean and MLE keep
     the standard one: their median errors' SEs are 1.7–2.4 times the RMSEs', and at an eighth
     of the replications the sample mean (a flat rate, SE 0.032) would sit only 6.7 SE beyond
@@ -491,26 +512,35 @@ class Design:
     control_z: float
     #: Limit variance factor of the exact-law rule's near-margin control.
     control_variance_factor: float
+    #: ASY-03's counter-examples: replications per n below ``N_LIMIT`` and at ``N_LIMIT``.
+    r_counter_grid: int
+    r_counter_limit: int
 
     def record(self, claim: str) -> dict:
-        """What a check of ``claim`` ('ASY-01' or 'ASY-02') says of the design in its params:
-        nothing for the standard design; for another, why its replications are fewer and the
-        margins (and control) of that claim."""
-        if claim not in _DESIGN_FIELDS:
-            raise ValueError(f"`claim` must be one of {sorted(_DESIGN_FIELDS)}, got {claim!r}.")
+        """What a check of ``claim`` ('ASY-01', 'ASY-02' or 'ASY-03') says of the design in its
+        params: nothing for the standard design; for another, why its replications are fewer
+        and the margins (and control) of that claim."""
+        if claim not in _DESIGN_RECORDS:
+            raise ValueError(f"`claim` must be one of {sorted(_DESIGN_RECORDS)}, got {claim!r}.")
         if self.divisor == 1:
             return {}
-        return {"design": {"replications_divisor": self.divisor,
-                           **{f: getattr(self, f) for f in _DESIGN_FIELDS[claim]},
-                           "why": f"smoke scale: {claim} at 1/{self.divisor} of its "
-                                  "replications, every margin re-derived for them, α unchanged "
-                                  "(claims/test_asymptotics.py, Design)"}}
+        what, reps, how, fields = _DESIGN_RECORDS[claim]
+        divisor = getattr(STANDARD_DESIGN, reps) // getattr(self, reps)
+        return {"design": {"replications_divisor": divisor,
+                           **{f: getattr(self, f) for f in fields},
+                           "why": f"smoke scale: {what} at 1/{divisor} of the replications, "
+                                  f"{how}, α unchanged (claims/test_asymptotics.py, Design)"}}
 
 
-#: The fields of :class:`Design` a check of each claim records.
-_DESIGN_FIELDS: dict[str, tuple[str, ...]] = {
-    "ASY-01": ("slope_margin", "tail_margin"),
-    "ASY-02": ("ks_margin", "coverage_margin", "control_level", "control_variance_factor"),
+#: Per claim: what the design divides, a replication field that says by how much, what
+#: follows for the rules, and the fields of :class:`Design` its checks record.
+_DESIGN_RECORDS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "ASY-01": ("ASY-01", "r_grid", "slope and tail margins re-derived for them",
+               ("slope_margin", "tail_margin")),
+    "ASY-02": ("ASY-02", "r_coverage", "every margin and control re-derived for them",
+               ("ks_margin", "coverage_margin", "control_level", "control_variance_factor")),
+    "ASY-03": ("ASY-03's counter-examples", "r_counter_limit",
+               "no margin (the z-test still rejects them with power >= 0.99)", ()),
 }
 
 #: The standard design (module docstring).
@@ -518,7 +548,8 @@ STANDARD_DESIGN: Design = Design(
     divisor=1, r_grid=R_GRID, r_tail=R_TAIL, slope_margin=SLOPE_MARGIN, tail_margin=TAIL_MARGIN,
     r_exact_law=R_EXACT_LAW, r_coverage=R_COVERAGE, ks_margin=KS_MARGIN,
     coverage_margin=COVERAGE_MARGIN, control_level=0.90, control_z=float(special.ndtri(0.95)),
-    control_variance_factor=CONTROL_VARIANCE_FACTOR)
+    control_variance_factor=CONTROL_VARIANCE_FACTOR, r_counter_grid=R_GRID,
+    r_counter_limit=R_LIMIT)
 #: Replication divisor of the smoke design.
 SMOKE_DIVISOR: int = 8
 
@@ -532,6 +563,7 @@ def scaled_design(divisor: int) -> Design:
     std = STANDARD_DESIGN
     r_cov, r_law = std.r_coverage // divisor, std.r_exact_law // divisor
     r_grid, r_tail = std.r_grid // divisor, std.r_tail // divisor
+    counter = max(1, divisor // 2)
     slope_m = std.slope_margin * math.sqrt(divisor)
     tail_m = max(std.tail_margin, tail_margin_for(r_tail))
     ks = std.ks_margin + 2.0 * (decisions.dkw_radius(CHECK_ALPHA, r_cov)
@@ -549,11 +581,12 @@ def scaled_design(divisor: int) -> Design:
                   tail_margin=tail_m, r_exact_law=r_law, r_coverage=r_cov, ks_margin=ks,
                   coverage_margin=cov, control_level=level,
                   control_z=float(special.ndtri(0.5 + level / 2)),
-                  control_variance_factor=factor)
+                  control_variance_factor=factor, r_counter_grid=std.r_counter_grid // counter,
+                  r_counter_limit=std.r_counter_limit // counter)
 
 
 def design_for(scale: str) -> Design:
-    """ASY-01's and ASY-02's design at ``scale``: :func:`scaled_design` of
+    """The design of ASY-01, ASY-02 and ASY-03's counter-examples at ``scale``: :func:`scaled_design` of
     :data:`SMOKE_DIVISOR` at ``smoke``, :data:`STANDARD_DESIGN` otherwise."""
     if scale not in SCALES:
         raise ValueError(f"`scale` must be one of {sorted(SCALES)}, got {scale!r}.")
@@ -1080,16 +1113,6 @@ def test_boundary_parameter_is_not_asymptotically_normal(mc):
 # ASY-03 asymptotic efficiency
 # ----------------------------------------------------------------------------------------------
 
-#: The two largest grid points, whose ratios give the limit by Richardson extrapolation.
-N_LIMIT: tuple[int, int] = (N_GRID[-2], N_GRID[-1])
-#: Replications at N_LIMIT (other grid points: R_GRID). The limit's z-test must detect an
-#: efficiency of 0.95 (EFF_REQUIRED_DELTA) with probability 0.99: δ = (z_{1−α/2} + z_{.99}) se_a
-#: ≤ 0.0526 needs se_a ≤ 0.0073. The extrapolation's se is se_a = √((n₂ se₂)² + (n₁ se₁)²)/(n₂ − n₁)
-#: ≈ 1.8 se at these n; the costliest component (Gamma shape) has se ≈ 0.0054 at R = 2048, so
-#: R = 10 240 gives se_a ≈ 0.0043, 0.6 of the bound: the estimated se exceeds the bound (an
-#: inconclusive outcome) only if it is 1.7 times its expectation, which an MCSE from 10⁴
-#: replications never is (its relative sd is ≈ √((κ + 2)/(4R)) ≤ 0.06 for κ ≤ 150).
-R_LIMIT: int = 10_240
 #: Most replications the tail-validity extension (:func:`_efficiency_point`) may reach. The
 #: heaviest terms are those of the exponential rate at n = 50 (1/x̄: skewness ≈ 5.3, excess
 #: kurtosis ≈ 110, so the criterion asks for ≈ 6e4 replications and 1.5 times that with its
@@ -1215,14 +1238,16 @@ def _efficiency_point(mc: Any, label: str, kernel: Any, model: Model, n: int, re
 
 def _efficiency_grid(mc: Any, label: str, model: Model, make_kernel: Callable[[int], Any], *,
                      expected_to_hold: bool, exact_known: bool = False,
-                     limit_reps: int = R_LIMIT) -> list[_EfficiencyPoint]:
-    """The efficiency points over :data:`N_GRID` (R_LIMIT replications at :data:`N_LIMIT`).
+                     limit_reps: int = R_LIMIT, grid_reps: int = R_GRID
+                     ) -> list[_EfficiencyPoint]:
+    """The efficiency points over :data:`N_GRID` (``limit_reps`` replications at
+    :data:`N_LIMIT`, ``grid_reps`` at the other points).
 
     The normal tail is enforced where a z-test of a statement expected to hold reads the point:
     at :data:`N_LIMIT`, and at every n where the exact finite-n value is known.
     """
     return [_efficiency_point(mc, label, make_kernel(n), model, n,
-                              limit_reps if n in N_LIMIT else R_GRID,
+                              limit_reps if n in N_LIMIT else grid_reps,
                               tail=expected_to_hold and (exact_known or n in N_LIMIT))
             for n in N_GRID]
 
@@ -1370,14 +1395,17 @@ def test_inefficient_and_superefficient_estimators(mc):
          "x̄ if |x̄| ≥ n^(−1/4), else x̄/2: superefficient at θ = 0 (limit 1/4), so 'the MLE "
          "has the smallest variance' holds only among regular estimators."),
     ]
+    design = design_for(mc.scale)
     for label, model, estimator, role, name, limit, note in cases:
         points = _efficiency_grid(mc, label, model,
                                   lambda n, m=model, e=estimator: _Efficiency(m, n, e),
-                                  expected_to_hold=False)
+                                  expected_to_hold=False, limit_reps=design.r_counter_limit,
+                                  grid_reps=design.r_counter_grid)
         fig = _efficiency_figure(f"{model.name}: {label}", points, 0, z, _extrapolated(points, 0),
                                  limit=limit)
         _record_efficiency_limit(mc, name, points, 0, role,
-                                 {"estimator": label, "limit": limit, "truth": limit}, fig, note)
+                                 {"estimator": label, "limit": limit, "truth": limit,
+                                  **design.record("ASY-03")}, fig, note)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ def test_standard_design_is_the_module_constants():
     assert (d.r_grid, d.r_tail) == (asy.R_GRID, asy.R_TAIL)
     assert (d.slope_margin, d.tail_margin) == (asy.SLOPE_MARGIN, asy.TAIL_MARGIN)
     assert (d.r_exact_law, d.r_coverage) == (asy.R_EXACT_LAW, asy.R_COVERAGE)
+    assert (d.r_counter_grid, d.r_counter_limit) == (asy.R_GRID, asy.R_LIMIT)
     assert (d.ks_margin, d.coverage_margin) == (asy.KS_MARGIN, asy.COVERAGE_MARGIN)
     assert d.control_variance_factor == asy.CONTROL_VARIANCE_FACTOR
     assert d.control_z == pytest.approx(stats.norm.ppf(0.95), abs=1e-15)
@@ -36,6 +37,7 @@ def test_scaled_design_of_one_rederives_the_standard_design():
     d, std = asy.scaled_design(1), asy.STANDARD_DESIGN
     assert (d.r_exact_law, d.r_coverage) == (std.r_exact_law, std.r_coverage)
     assert (d.divisor, d.r_grid, d.r_tail) == (1, std.r_grid, std.r_tail)
+    assert (d.r_counter_grid, d.r_counter_limit) == (std.r_counter_grid, std.r_counter_limit)
     for field in ("slope_margin", "tail_margin", "ks_margin", "coverage_margin",
                   "control_level", "control_z", "control_variance_factor"):
         assert getattr(d, field) == pytest.approx(getattr(std, field), rel=1e-9), field
@@ -48,6 +50,8 @@ def test_smoke_design_divides_replications_and_widens_margins():
     assert d.r_exact_law * asy.SMOKE_DIVISOR == asy.R_EXACT_LAW
     assert d.r_grid * asy.SMOKE_DIVISOR == asy.R_GRID
     assert d.r_tail * asy.SMOKE_DIVISOR == asy.R_TAIL
+    assert d.r_counter_grid * asy.SMOKE_DIVISOR // 2 == asy.R_GRID
+    assert d.r_counter_limit * asy.SMOKE_DIVISOR // 2 == asy.R_LIMIT
     assert d.slope_margin == pytest.approx(asy.SLOPE_MARGIN * math.sqrt(8), rel=1e-15)
     assert d.tail_margin == 0.063
     assert 0.17 < d.ks_margin < 0.18 and 0.049 < d.coverage_margin < 0.051
@@ -104,7 +108,7 @@ def test_normal_variance_distance_is_the_supremum():
     (lambda: asy.scaled_design(2.0), r"^`divisor` must be an integer >= 1"),
     (lambda: asy.tail_margin_for(0), r"^`reps` must be an integer >= 1"),
     (lambda: asy.tail_margin_for(512.0), r"^`reps` must be an integer >= 1"),
-    (lambda: asy.STANDARD_DESIGN.record("ASY-03"), r"^`claim` must be one of"),
+    (lambda: asy.STANDARD_DESIGN.record("ASY-04"), r"^`claim` must be one of"),
     (lambda: asy.normal_variance_distance(1.0), r"^`factor` must be greater than 1"),
     (lambda: decisions.dkw_radius(0.0, 10), r"^`alpha` must lie in"),
     (lambda: decisions.dkw_radius(0.05, 0), r"^`reps` must be an integer >= 1"),
@@ -119,11 +123,14 @@ def test_a_checks_record_says_why_its_replications_are_fewer():
     """Standard checks' params are unchanged; smoke checks carry their claim's margins and the
     reason."""
     smoke = asy.design_for("smoke")
-    for claim in ("ASY-01", "ASY-02"):
+    for claim in ("ASY-01", "ASY-02", "ASY-03"):
         assert asy.STANDARD_DESIGN.record(claim) == {}
         assert asy.scaled_design(1).record(claim) == {}
         rec = smoke.record(claim)["design"]
-        assert rec["replications_divisor"] == 8 and "smoke" in rec["why"] and claim in rec["why"]
+        assert "smoke" in rec["why"] and claim in rec["why"]
+        assert rec["replications_divisor"] == (4 if claim == "ASY-03" else 8)
+        assert f"1/{rec['replications_divisor']} of" in rec["why"]
+    assert "counter-examples" in smoke.record("ASY-03")["design"]["why"]
     assert smoke.record("ASY-02")["design"]["ks_margin"] == smoke.ks_margin
     assert "slope_margin" not in smoke.record("ASY-02")["design"]
     rec = smoke.record("ASY-01")["design"]
@@ -195,3 +202,16 @@ def test_dkw_delta_is_the_rules_delta():
     sample = np.random.default_rng(np.random.SeedSequence(3)).standard_normal(777)
     dec = decisions.dkw_kolmogorov(sample, special.ndtr, alpha=CHECK_ALPHA)
     assert dec.delta == decisions.dkw_delta(CHECK_ALPHA, 777)
+
+
+@pytest.mark.parametrize("z_standard", [17.9, 22.8])
+def test_smoke_counter_examples_stay_rejected_with_power_099(z_standard):
+    """ASY-03's controls (the median, the Gamma moments shape): their z at the standard design
+    shrinks as the square root of the replications; at the smoke design's share it stays
+    above z_{1−α/2} + z_{0.99}."""
+    d = asy.design_for("smoke")
+    share = d.r_counter_limit / asy.R_LIMIT
+    assert d.r_counter_grid / asy.R_GRID == share
+    needed = special.ndtri(1 - CHECK_ALPHA / 2) + special.ndtri(0.99)
+    assert z_standard * math.sqrt(share) > needed + 1.5
+    assert 17.9 * math.sqrt(1 / 8) < needed  # why not an eighth
