@@ -101,7 +101,7 @@ from scipy import optimize, special, stats
 
 from claimkit import decisions, mcse
 from claimkit.budget import CHECK_ALPHA
-from claimkit.scales import SCALES
+from claimkit.scales import SCALES, design_record
 from claimkit.intervals import clopper_pearson
 from simulations import reference_fits
 from claimkit.normal_tails import reps_for_normal_tail, sample_shape
@@ -522,14 +522,11 @@ class Design:
         and the margins (and control) of that claim."""
         if claim not in _DESIGN_RECORDS:
             raise ValueError(f"`claim` must be one of {sorted(_DESIGN_RECORDS)}, got {claim!r}.")
-        if self.divisor == 1:
-            return {}
         what, reps, how, fields = _DESIGN_RECORDS[claim]
-        divisor = getattr(STANDARD_DESIGN, reps) // getattr(self, reps)
-        return {"design": {"replications_divisor": divisor,
-                           **{f: getattr(self, f) for f in fields},
-                           "why": f"smoke scale: {what} at 1/{divisor} of the replications, "
-                                  f"{how}, α unchanged (claims/test_asymptotics.py, Design)"}}
+        return design_record(getattr(STANDARD_DESIGN, reps) // getattr(self, reps),
+                             scale="smoke", what=what, how=how,
+                             source="claims/test_asymptotics.py, Design",
+                             **{f: getattr(self, f) for f in fields})
 
 
 #: Per claim: what the design divides, a replication field that says by how much, what

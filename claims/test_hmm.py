@@ -30,6 +30,14 @@ which gives SE(slope) = 0.0082, so P(not pass) = P(Z > (0.1 − 0.02)/0.0082 −
 away), and a hard-assignment estimator (each symbol read as the state that emits it most,
 the ambiguous symbol as the previous state), which converges to the wrong values.
 
+At ``--mc-scale smoke`` (:class:`RecoveryDesign`) every T runs half its replications: each
+point's MCSE, and so SE(slope), grows by exactly √2 (0.0082 → 0.0116), and the margin with it
+(0.1 → 0.141), so a slope bent by b sits (0.141 − b)/0.0116 >= (0.1 − b)/0.0082 standard
+errors inside the band — P(not pass) no larger than at standard, α unchanged; the near-margin
+control stays two margins from −1/2 (T^(−0.217)), 12 SE beyond the band's edge as at standard.
+A smaller share would leave 32 replications at T = 4000 for a delta-method MCSE and put the
+"near" control at a rate where the error no longer falls.
+
 The EM steps of every fit are checked for ascent as well (largest decrease against a rounding
 allowance of ``2·8·T·K·eps·|ℓ|``), and EM breakdowns (non-finite ℓ) count as inconclusive.
 """
@@ -38,12 +46,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from scipy import special
 
 from claimkit import decisions, mcse
+from claimkit.scales import SCALES, design_record
 from simulations import hmm
 
 CLAIM = "GEN-02"
@@ -68,7 +78,6 @@ EM_TOL = 1e-4
 EM_MAX_ITER = 1000
 RATE = -0.5
 SLOPE_MARGIN = 0.1
-NEAR_MISS_RATE = RATE + 2 * SLOPE_MARGIN
 #: hmmlearn oracle of the update: sequences, their length.
 ORACLE_CASES, T_ORACLE = 16, 300
 
@@ -76,6 +85,51 @@ ORACLE_CASES, T_ORACLE = 16, 300
 def reps_for(t: int) -> int:
     """Replications at sequence length ``t``: 1024·sqrt(250/t), rounded to a multiple of 8."""
     return int(8 * round(128 * math.sqrt(T_GRID[0] / t)))
+
+
+#: Replication divisor of the recovery sweep at ``--mc-scale smoke`` (module docstring).
+SMOKE_DIVISOR: int = 2
+
+
+@dataclass(frozen=True)
+class RecoveryDesign:
+    """The recovery sweep's replications and the slope margin and near-margin control that
+    follow from them (module docstring): :func:`reps_for` divided by ``divisor``, the margin
+    times √divisor, the control two margins from −1/2."""
+
+    divisor: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.divisor, bool) or not isinstance(self.divisor, int) \
+                or self.divisor < 1 or any(reps_for(t) % self.divisor for t in T_GRID):
+            raise ValueError("`divisor` must be an integer >= 1 dividing every replication "
+                             f"count {[reps_for(t) for t in T_GRID]}, got {self.divisor!r}.")
+
+    @property
+    def margin(self) -> float:
+        return SLOPE_MARGIN * math.sqrt(self.divisor)
+
+    @property
+    def near_miss_rate(self) -> float:
+        return RATE + 2 * self.margin
+
+    def reps(self, t: int) -> int:
+        """Replications at sequence length ``t``."""
+        return reps_for(t) // self.divisor
+
+    def record(self) -> dict:
+        """The design in a check's params: nothing at the standard design."""
+        return design_record(self.divisor, scale="smoke", what="GEN-02's recovery sweep",
+                             how="slope margin and near-margin control re-derived for them",
+                             source="claims/test_hmm.py, RecoveryDesign",
+                             slope_margin=self.margin, near_miss_rate=self.near_miss_rate)
+
+
+def recovery_design(scale: str) -> RecoveryDesign:
+    """The recovery sweep's design at ``scale``: halved at ``smoke``, standard otherwise."""
+    if scale not in SCALES:
+        raise ValueError(f"`scale` must be one of {sorted(SCALES)}, got {scale!r}.")
+    return RecoveryDesign(SMOKE_DIVISOR if scale == "smoke" else 1)
 
 
 def _tol(t: int, ll: np.ndarray) -> np.ndarray:
@@ -246,7 +300,8 @@ def _recovery_figure(ts: np.ndarray, sweep) -> dict:
 def test_baum_welch_recovers_the_parameters_as_t_grows(mc):
     """The ML estimate (Baum–Welch from a generic start) converges at the rate T^(-1/2);
     EM ascends in every fit; a hard-assignment estimator and a false rate are rejected."""
-    sweep = mc.sweep("recovery", T_GRID, _recovery_kernel, reps_for, param="T")
+    design = recovery_design(mc.scale)
+    sweep = mc.sweep("recovery", T_GRID, _recovery_kernel, design.reps, param="T")
     ts = np.array(T_GRID, dtype=float)
     stats = [run.stats for _, run in sweep]
     ratio = np.concatenate([_col(s, "ascent_ratio") for s in stats])
@@ -263,11 +318,11 @@ def test_baum_welch_recovers_the_parameters_as_t_grows(mc):
                     f"{broken} breakdown(s) (non-finite ℓ: inconclusive)."))
     y, se = _log_rmse(sweep, "se2")
     params = {"T": list(T_GRID), "reps": sweep.n_reps, "trans": TRUE_TRANS.tolist(),
-              "emit": TRUE_EMIT.tolist()}
+              "emit": TRUE_EMIT.tolist(), **design.record()}
     yt, _ = _log_rmse(sweep, "se2_trans")
     ye, _ = _log_rmse(sweep, "se2_emit")
     mc.record("RMSE of the HMM's ML estimate (A and B, states relabelled) falls like T^(-1/2)",
-              decisions.slope(np.log(ts), y, target=RATE, margin=SLOPE_MARGIN, alpha=mc.alpha,
+              decisions.slope(np.log(ts), y, target=RATE, margin=design.margin, alpha=mc.alpha,
                               y_se=se, scale="known"),
               params=params, evidence=sweep, figure=_recovery_figure(ts, sweep),
               note=("Weighted least squares of log RMSE on log T, weights from the delta-method "
@@ -277,16 +332,17 @@ def test_baum_welch_recovers_the_parameters_as_t_grows(mc):
                     + ", ".join(f"{math.exp(v):.3g}" for v in yt)
                     + "; emissions alone: " + ", ".join(f"{math.exp(v):.3g}" for v in ye)
                     + "."))
-    mc.record(f"control near the margin: the RMSE falls like T^({NEAR_MISS_RATE:g})",
-              decisions.slope(np.log(ts), y, target=NEAR_MISS_RATE, margin=SLOPE_MARGIN,
+    mc.record(f"control near the margin: the RMSE falls like T^({design.near_miss_rate:.3g})",
+              decisions.slope(np.log(ts), y, target=design.near_miss_rate, margin=design.margin,
                               alpha=mc.alpha, y_se=se, scale="known"),
-              role="control", params={"T": list(T_GRID), "truth": RATE}, evidence=sweep,
+              role="control", params={"T": list(T_GRID), "truth": RATE, **design.record()},
+              evidence=sweep,
               note="A false rate two margins from −1/2: the slope rule must reject it.")
     yh, seh = _log_rmse(sweep, "se2_hard")
     mc.record("control: the RMSE of a hard-assignment estimator falls like T^(-1/2)",
-              decisions.slope(np.log(ts), yh, target=RATE, margin=SLOPE_MARGIN, alpha=mc.alpha,
+              decisions.slope(np.log(ts), yh, target=RATE, margin=design.margin, alpha=mc.alpha,
                               y_se=seh, scale="known"),
-              role="control", params={"T": list(T_GRID)}, evidence=sweep,
+              role="control", params={"T": list(T_GRID), **design.record()}, evidence=sweep,
               note=("Reading each symbol as its most likely state ignores the emission noise: "
                     "the estimate converges to the wrong values and its RMSE levels off: "
                     + ", ".join(f"T={int(t)}: {math.exp(v):.4g}" for t, v in zip(ts, yh))))

@@ -3,7 +3,7 @@
 import pytest
 
 from claimkit.budget import CAPACITY, CHECK_ALPHA, FAMILY_ALPHA, budget_report
-from claimkit.scales import SCALES, scaled_reps
+from claimkit.scales import SCALES, design_record, scaled_reps
 
 
 def test_bonferroni_share_fills_the_family_budget():
@@ -43,3 +43,30 @@ def test_scaled_reps_rejects_bad_input(kwargs, match):
     """Unknown scales and non-positive budgets are ValueErrors naming the parameter."""
     with pytest.raises(ValueError, match=match):
         scaled_reps(**kwargs)
+
+
+def test_design_record_is_empty_at_the_standard_design():
+    assert design_record(1, scale="standard", what="x", how="y", source="z", margin=0.1) == {}
+
+
+def test_design_record_says_what_is_divided_and_why():
+    rec = design_record(4, scale="smoke", what="the sweep", how="margins re-derived",
+                        source="claims/x.py, D", margin=0.2)["design"]
+    assert rec["replications_divisor"] == 4 and rec["margin"] == 0.2
+    assert rec["why"] == ("smoke scale: the sweep at 1/4 of the replications, margins "
+                          "re-derived, α unchanged (claims/x.py, D)")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"divisor": 0}, r"^`divisor` must be an integer >= 1"),
+    ({"divisor": 2.0}, r"^`divisor` must be an integer >= 1"),
+    ({"divisor": True}, r"^`divisor` must be an integer >= 1"),
+    ({"scale": "quick"}, r"^`scale` must be one of"),
+    ({"what": ""}, r"^`what` must be a non-empty string"),
+    ({"how": None}, r"^`how` must be a non-empty string"),
+    ({"source": "  "}, r"^`source` must be a non-empty string"),
+])
+def test_design_record_rejects_bad_input(kwargs, match):
+    args = {"divisor": 2, "scale": "smoke", "what": "w", "how": "h", "source": "s", **kwargs}
+    with pytest.raises(ValueError, match=match):
+        design_record(**args)
