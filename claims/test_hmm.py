@@ -35,8 +35,8 @@ point's MCSE, and so SE(slope), grows by exactly √2 (0.0082 → 0.0116), and t
 (0.1 → 0.141), so a slope bent by b sits (0.141 − b)/0.0116 >= (0.1 − b)/0.0082 standard
 errors inside the band — P(not pass) no larger than at standard, α unchanged; the near-margin
 control stays two margins from −1/2 (T^(−0.217)), 12 SE beyond the band's edge as at standard.
-A smaller share would leave 32 replications at T = 4000 for a delta-method MCSE and put the
-"near" control at a rate where the error no longer falls.
+A quarter would leave 64 replications at T = 4000 for a delta-method MCSE and put the "near"
+control at T^(−0.1), a rate at which the error hardly falls.
 
 The EM steps of every fit are checked for ascent as well (largest decrease against a rounding
 allowance of ``2·8·T·K·eps·|ℓ|``), and EM breakdowns (non-finite ℓ) count as inconclusive.
