@@ -430,14 +430,15 @@ def tail_margin_for(reps: int) -> float:
     probability of :data:`TAIL_ALLOWANCE` at ``N_MAX`` with P >= 1 − α from ``reps``
     replications.
 
-    The rule passes iff the Clopper–Pearson upper bound at 1 − α is below the margin; the bound
-    grows with the count K, so with ``k*`` the (1 − α) quantile of Binomial(reps,
-    TAIL_ALLOWANCE) (P(K > k*) <= α) any margin above the bound at ``k*`` passes with P >= 1 − α.
+    The rule passes iff the Clopper–Pearson upper bound at 1 − α (the rule's own interval) is
+    below the margin; the bound grows with the count K, so with ``k*`` the (1 − α) quantile of
+    Binomial(reps, TAIL_ALLOWANCE) (P(K > k*) <= α) any margin above the bound at ``k*`` passes
+    with P >= 1 − α.
     """
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
         raise ValueError(f"`reps` must be an integer >= 1, got {reps!r}.")
     k = int(stats.binom(reps, TAIL_ALLOWANCE).isf(CHECK_ALPHA))
-    upper = clopper_pearson(k, reps, level=1.0 - 2.0 * CHECK_ALPHA)[1]
+    upper = decisions.binomial_rate(k, reps, 0.0, alpha=CHECK_ALPHA, margin=1.0).ci[1]
     return math.floor(upper * 1000.0 + 1.0) / 1000.0
 
 
@@ -494,8 +495,6 @@ class Design:
     replications, which only narrows the intervals: it keeps the standard margins.
     """
 
-    #: Replication divisor against the standard design (1 for the standard design itself).
-    divisor: int
     #: ASY-01: replications per n below ``N_MAX`` and at ``N_MAX``; slope and tail margins.
     r_grid: int
     r_tail: int
@@ -542,7 +541,7 @@ _DESIGN_RECORDS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 
 #: The standard design (module docstring).
 STANDARD_DESIGN: Design = Design(
-    divisor=1, r_grid=R_GRID, r_tail=R_TAIL, slope_margin=SLOPE_MARGIN, tail_margin=TAIL_MARGIN,
+    r_grid=R_GRID, r_tail=R_TAIL, slope_margin=SLOPE_MARGIN, tail_margin=TAIL_MARGIN,
     r_exact_law=R_EXACT_LAW, r_coverage=R_COVERAGE, ks_margin=KS_MARGIN,
     coverage_margin=COVERAGE_MARGIN, control_level=0.90, control_z=float(special.ndtri(0.95)),
     control_variance_factor=CONTROL_VARIANCE_FACTOR, r_counter_grid=R_GRID,
@@ -574,7 +573,7 @@ def scaled_design(divisor: int) -> Design:
     target = units * decisions.dkw_delta(CHECK_ALPHA, r_law)
     factor = float(optimize.brentq(lambda f: normal_variance_distance(f) - target,
                                    1.0 + 1e-9, 1e3, xtol=1e-12))
-    return Design(divisor=divisor, r_grid=r_grid, r_tail=r_tail, slope_margin=slope_m,
+    return Design(r_grid=r_grid, r_tail=r_tail, slope_margin=slope_m,
                   tail_margin=tail_m, r_exact_law=r_law, r_coverage=r_cov, ks_margin=ks,
                   coverage_margin=cov, control_level=level,
                   control_z=float(special.ndtri(0.5 + level / 2)),

@@ -21,7 +21,6 @@ def test_standard_design_is_the_module_constants():
         d = asy.design_for(scale)
         assert d is asy.STANDARD_DESIGN
     d = asy.STANDARD_DESIGN
-    assert d.divisor == 1
     assert (d.r_grid, d.r_tail) == (asy.R_GRID, asy.R_TAIL)
     assert (d.slope_margin, d.tail_margin) == (asy.SLOPE_MARGIN, asy.TAIL_MARGIN)
     assert (d.r_exact_law, d.r_coverage) == (asy.R_EXACT_LAW, asy.R_COVERAGE)
@@ -36,7 +35,7 @@ def test_scaled_design_of_one_rederives_the_standard_design():
     formulas of scaled_design are the ones the standard constants came from."""
     d, std = asy.scaled_design(1), asy.STANDARD_DESIGN
     assert (d.r_exact_law, d.r_coverage) == (std.r_exact_law, std.r_coverage)
-    assert (d.divisor, d.r_grid, d.r_tail) == (1, std.r_grid, std.r_tail)
+    assert (d.r_grid, d.r_tail) == (std.r_grid, std.r_tail)
     assert (d.r_counter_grid, d.r_counter_limit) == (std.r_counter_grid, std.r_counter_limit)
     for field in ("slope_margin", "tail_margin", "ks_margin", "coverage_margin",
                   "control_level", "control_z", "control_variance_factor"):
@@ -45,7 +44,6 @@ def test_scaled_design_of_one_rederives_the_standard_design():
 
 def test_smoke_design_divides_replications_and_widens_margins():
     d = asy.design_for("smoke")
-    assert d.divisor == asy.SMOKE_DIVISOR
     assert d.r_coverage * asy.SMOKE_DIVISOR == asy.R_COVERAGE
     assert d.r_exact_law * asy.SMOKE_DIVISOR == asy.R_EXACT_LAW
     assert d.r_grid * asy.SMOKE_DIVISOR == asy.R_GRID
