@@ -105,7 +105,7 @@ from claimkit.budget import CHECK_ALPHA
 from claimkit.scales import SCALES, design_record
 from claimkit.intervals import clopper_pearson
 from simulations import reference_fits
-from claimkit.normal_tails import reps_for_normal_tail, sample_shape
+from claimkit.normal_tails import sample_shape
 from simulations.models import (Bernoulli, CauchyLocation, Exponential, Gamma,
                                 LogisticRegression, Model, Normal, Poisson)
 from simulations.nonregular import (MEDIAN_EFFICIENCY_LIMIT, BoundaryNormal, NeymanScott,
@@ -118,30 +118,6 @@ def _simulate(mc: Any, label: str, kernel: Any, reps: int, *, reuse: Any = None,
               **params: Any) -> Any:
     """``mc.simulate`` with the derived count as its floor: smaller scales cannot decide."""
     return mc.simulate(label, kernel, reps, min_reps=reps, reuse=reuse, **params)
-
-
-def _simulate_tail_valid(mc: Any, label: str, kernel: Any, reps: int,
-                         analyse: Callable[[Any], tuple[Any, list[np.ndarray]]], cap: int,
-                         **params: Any) -> tuple[Any, Any]:
-    """``_simulate``, extended until the z-tests' normal tail can be trusted at α.
-
-    ``analyse(result)`` returns what the caller needs from a run and the per-replication terms
-    whose means its z-tests use. After each run the second-order Edgeworth criterion
-    (:mod:`claimkit.normal_tails`) is evaluated with the terms' sample skewness and kurtosis;
-    where it asks for more replications the same stream is extended (its first blocks are
-    unchanged and not recomputed) to 1.5 times what it asks, at most to ``cap``. The extension
-    looks at the shape of the terms, never at the tested statistic; a criterion still unmet at
-    the cap leaves the z-tests inconclusive. Returns the last run and its analysis.
-    """
-    res = None
-    while True:
-        res = _simulate(mc, label, kernel, reps, reuse=res, **params)
-        out, terms = analyse(res)
-        need = max((reps_for_normal_tail(*sample_shape(v), mc.alpha)
-                    for v in terms if np.ptp(v) > 0), default=0)
-        if need <= res.n_reps or reps >= cap:
-            return res, out
-        reps = min(cap, 512 * math.ceil(1.5 * need / 512))
 
 
 #: The models and their true parameters.
@@ -1211,7 +1187,7 @@ def _efficiency_point(mc: Any, label: str, kernel: Any, model: Model, n: int, re
     """Simulate the efficiency kernel at ``n`` with replications enough for a valid normal tail.
 
     The ratio is a mean of terms ψ (:func:`_efficiency_terms`) whose skewness and kurtosis can be
-    large (e² − L² is heavy-tailed for nonlinear MLEs): :func:`_simulate_tail_valid`. Only
+    large (e² − L² is heavy-tailed for nonlinear MLEs): ``mc.simulate_tail_valid``. Only
     points that a z-test of a statement expected to hold uses are extended (``tail``): for a
     control or a condition the criterion bounds a false failure that cannot happen, and points
     drawn only in a figure decide nothing.
@@ -1223,7 +1199,7 @@ def _efficiency_point(mc: Any, label: str, kernel: Any, model: Model, n: int, re
                 for j in range(len(avar))]
         return cols, [c[2] for c in cols] if tail else []
 
-    res, cols = _simulate_tail_valid(mc, label, kernel, reps, analyse, R_TAIL_CAP, n=n)
+    res, cols = mc.simulate_tail_valid(label, kernel, reps, analyse, R_TAIL_CAP, n=n)
     failed = _failed_fits(res.stats, label, n)
     skew, kurt = (np.array(v) for v in zip(*(sample_shape(c[2]) for c in cols)))
     plain = np.array([_plain_efficiency(res.stats[:, 0, j], float(avar[j]), n)[0]
@@ -1431,8 +1407,8 @@ def test_fisher_information_identity(mc, name):
     # Entries of −∂²ℓ that do not depend on the observation are checked as identities.
     probe = -model.hessian(model.draw(mc.rng("probe"), 1, 16))[0]
     constant = np.ptp(probe, axis=0) == 0
-    res, _ = _simulate_tail_valid(
-        mc, "information", _Information(model), R_INFO,
+    res, _ = mc.simulate_tail_valid(
+        "information", _Information(model), R_INFO,
         lambda r: (None, [r.stats[:, w, j, k] for w in (0, 1) for j in range(r.stats.shape[2])
                           for k in range(j, r.stats.shape[3])]),
         8 * R_INFO)

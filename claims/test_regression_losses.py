@@ -6,8 +6,9 @@
   against statsmodels (OLS, QuantReg) and numerical maximisation of the likelihoods
   (:mod:`simulations.reference_fits`), to the oracles' stated tolerances.
 * REG-04 (efficiency): exact finite-n ratios over an n grid, confirmed by Monte Carlo with
-  common random numbers (z-tests at every MC grid point); the limit by Richardson
-  extrapolation of the exact values at their known rate.
+  common random numbers (z-tests at every MC grid point, at an eighth of the replications at
+  ``--mc-scale smoke``: :func:`efficiency_design`); the limit by Richardson extrapolation of
+  the exact values at their known rate.
 * REG-05 (losses as likelihoods): normalisers of ``exp(-loss)`` by quadrature and exact sums.
 
 How the exact-identity tolerances are derived (before looking at any result)
@@ -31,6 +32,7 @@ from statsmodels.regression.linear_model import OLS
 from scipy import integrate, special, stats
 
 from claimkit import decisions, mcse
+from claimkit.scales import SCALES, design_record
 from simulations import losses
 from simulations import reference_fits as ref
 from simulations import regression
@@ -53,13 +55,13 @@ ULPS: int = 4
 #: computed on ``EXACT_GRID``; Monte Carlo confirms them at ``MC_GRID``.
 EXACT_GRID: tuple[int, ...] = (51, 101, 201, 401, 801, 1601, 3201)
 MC_GRID: tuple[int, ...] = (51, 201, 801)
-#: Replications per Monte Carlo grid point. Each is a z-test of the variance ratio against its
-#: exact value at that n: P(fail | true) = α and there is no margin and no required δ. Its
-#: normal tail at |z| ≈ 4.9 is checked by the second-order Edgeworth criterion on the terms
-#: u − v of the ratio's linearisation (squared standardised deviations of two near-normal
-#: statistics: skewness ≈ 0–3, excess kurtosis ≈ 6–12, which the criterion accepts from
-#: R ≈ 4000–6000 on), so it holds with room at R = 16384.
+#: Replications per Monte Carlo grid point at the standard scale (:func:`efficiency_design`
+#: derives them and smoke's eighth).
 EFFICIENCY_REPS: int = 16_384
+#: ``smoke`` runs the Monte Carlo confirmations at 1/SMOKE_DIVISOR of EFFICIENCY_REPS.
+SMOKE_DIVISOR: int = 8
+#: The Edgeworth extension of a point stops here (4 standard counts).
+EFFICIENCY_REPS_CAP: int = 4 * EFFICIENCY_REPS
 #: Leading rate of the finite-n deviation ``limit − ratio(n)``: n^(−1) for Gaussian noise,
 #: n^(−1/2) for Laplace noise (the Laplace density's cusp at the median adds an n^(−3/2) term
 #: to Var(median)); the exact values on EXACT_GRID follow these rates.
@@ -77,6 +79,50 @@ QUAD_RTOL: float = 1e-10
 PREDICTIONS: tuple[float, ...] = (-7.5, -2.0, -0.3, 0.0, 0.9, 3.0, 25.0)
 #: Predicted probabilities for the cross-entropy normalisers (away from 0 and 1 by 1e-6).
 PROBS: tuple[float, ...] = (1e-6, 0.01, 0.2, 0.5, 0.77, 0.999, 1 - 1e-6)
+
+
+def efficiency_design(scale: str) -> tuple[int, dict]:
+    """REG-04's replications per Monte Carlo grid point at ``scale`` and their params entry.
+
+    Each grid point is a z-test of the Monte Carlo variance ratio against its exact value at
+    that n, at α = ``mc.alpha``: no margin and no required δ, so P(fail | true) = α whatever R
+    is, and R sets only the resolution, δ = (z_{1−α/2} + z_{0.99})·MCSE: 0.105–0.158 at
+    standard's 16384, √8 times that (0.30–0.45) at smoke's 2048, as in the other smoke
+    designs. What R must also give is a normal tail that can be trusted at |z| ≈ 4.9: the
+    ratio's error is the mean of the terms u − v of its linearisation
+    (:func:`claimkit.mcse.variance_ratio`), squared standardised deviations of the two
+    estimators. In the limit (mean and median jointly normal, correlation ρ)
+    ``u − v = Z₁² − Z₂² = (Z₁ − Z₂)(Z₁ + Z₂)``, a product of two independent centred normals:
+    skewness 0 and excess kurtosis 6 exactly, whatever ρ; at n = 51…801 the standard runs'
+    sample values are |γ| ≤ 0.37 and κ = 5.3–8.0, which the second-order Edgeworth criterion
+    (:mod:`claimkit.normal_tails`, relative level error ≤ 0.5) accepts from R = 1262 on
+    (|γ| = 1 and κ = 12 from 3081 on). Every point is extended on its own stream until the
+    criterion holds for its sample moments (``mc.simulate_tail_valid``, at most
+    :data:`EFFICIENCY_REPS_CAP` = 65536, which accepts |γ| = 1 with κ up to ≈ 700), so the
+    criterion leaves a true ratio inconclusive only at moments far beyond the limit law's, and
+    P(fail) + P(inconclusive) stays α at either scale. The control (the ratio equal to 1)
+    lies 33–43 MCSE from the truth at standard, 11.7–15.2 at smoke: above the 7.2 that a
+    rejection with probability 0.99 needs.
+
+    Parameters
+    ----------
+    scale : {'smoke', 'standard', 'full'}
+        The run's scale (``full`` multiplies the standard count as every design does).
+
+    Returns
+    -------
+    reps : int
+        Replications asked for at each grid point (the floor :meth:`simulate` keeps).
+    record : dict
+        ``claimkit.scales.design_record`` of the division (empty at the standard design).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"`scale` must be one of {sorted(SCALES)}, got {scale!r}.")
+    divisor = SMOKE_DIVISOR if scale == "smoke" else 1
+    return EFFICIENCY_REPS // divisor, design_record(
+        divisor, scale=scale, what="REG-04's Monte Carlo confirmations of the exact ratios",
+        how="their z-tests' δ grows by √8 and the Edgeworth extension keeps their tails valid",
+        source="efficiency_design in claims/test_regression_losses.py")
 
 
 def _identity_rtol(n_max: int, condition: float = 1.0) -> float:
@@ -305,6 +351,19 @@ def extrapolated_limit(ns: "list[int]", ratios: "list[float]", rate: float
     return ext[-1], 2.0 * abs(ext[-1] - ext[-2])
 
 
+def _efficiency_analysis(noise: str) -> Callable[..., tuple[tuple, list[np.ndarray]]]:
+    """``analyse`` of a REG-04 run: the variance ratio (worse / better estimator) and the terms
+    u − v whose mean is its first-order error (:func:`claimkit.mcse.variance_ratio`), on which
+    the Edgeworth criterion is checked."""
+    def analyse(res) -> tuple[tuple, list[np.ndarray]]:
+        mean, median = res.stats[:, 0], res.stats[:, 1]
+        worse, better = (median, mean) if noise == "gaussian" else (mean, median)
+        terms = ((worse - worse.mean()) ** 2 / worse.var(ddof=1)
+                 - (better - better.mean()) ** 2 / better.var(ddof=1))
+        return (mcse.variance_ratio(worse, better), terms), [terms]
+    return analyse
+
+
 @pytest.mark.claim("REG-04")
 @pytest.mark.parametrize("noise", ["gaussian", "laplace"])
 def test_matching_loss_is_the_efficient_choice(mc, noise):
@@ -317,21 +376,17 @@ def test_matching_loss_is_the_efficient_choice(mc, noise):
             "scipy": ref.oracle_versions()["scipy"]}
     # 1. Monte Carlo confirms the exact finite-n ratio at every point of MC_GRID.
     mc_points = []
+    reps, design = efficiency_design(mc.scale)
     for n in MC_GRID:
         def kernel(rng: np.random.Generator, size: int, n: int = n) -> np.ndarray:
             e = draw(rng, (size, n))  # common random numbers: one draw feeds both estimators
             return np.column_stack([e.mean(axis=1), row_median(e)])
 
-        res = mc.simulate("mean-median", kernel, EFFICIENCY_REPS, min_reps=EFFICIENCY_REPS, n=n)
-        mean, median = res.stats[:, 0], res.stats[:, 1]
-        worse, better = (median, mean) if noise == "gaussian" else (mean, median)
-        est = mcse.variance_ratio(worse, better)
+        res, (est, terms) = mc.simulate_tail_valid("mean-median", kernel, reps,
+                                                   _efficiency_analysis(noise),
+                                                   EFFICIENCY_REPS_CAP, n=n)
         mc_points.append((n, est))
-        params = {**base, "n": n, "exact_at_n": exact[n]}
-        # The ratio's error is, to first order, the mean of u − v (mcse.variance_ratio): the
-        # Edgeworth criterion is checked on those terms.
-        terms = ((worse - worse.mean()) ** 2 / worse.var(ddof=1)
-                 - (better - better.mean()) ** 2 / better.var(ddof=1))
+        params = {**base, "n": n, "exact_at_n": exact[n], **design}
         skew, kurt = sample_shape(terms)
         mc.record(f"n = {n}: Monte Carlo {label} equals its exact value {exact[n]:.4f}",
                   decisions.z_test(est.value, est.mcse, exact[n], alpha=mc.alpha,

@@ -64,3 +64,46 @@ def test_record_rejects_bad_input(kwargs, match):
     """A check needs a name and a Decision."""
     with pytest.raises(ValueError, match=match):
         _run().record(**kwargs)
+
+
+def _normal_terms(res):
+    return None, [res.stats]
+
+
+def _heavy_kernel(rng, size):
+    """Terms with skewness and kurtosis far beyond what 512 replications accept at α = 1e-6."""
+    return rng.lognormal(0.0, 1.2, size)
+
+
+def test_simulate_tail_valid_keeps_a_run_whose_tail_is_valid():
+    """Normal terms: the criterion holds at once, and the run is the plain simulate()'s."""
+    run = _run()
+    def kernel(rng, size):
+        return rng.standard_normal(size)
+
+    res, out = run.simulate_tail_valid("v", kernel, 4096, _normal_terms, 65536)
+    plain = _run().simulate("v", kernel, 4096, min_reps=4096)
+    assert out is None and res.n_reps == 4096 and np.array_equal(res.stats, plain.stats)
+
+
+def test_simulate_tail_valid_extends_heavy_terms_on_the_same_stream():
+    """Heavy-tailed terms are extended to 1.5 times the need (a multiple of 512); the first
+    replications are the short run's; the cap stops the extension."""
+    from claimkit.normal_tails import reps_for_normal_tail, sample_shape
+    run = _run()
+    res, _ = run.simulate_tail_valid("h", _heavy_kernel, 512, _normal_terms, 10**6)
+    short = _run().simulate("h", _heavy_kernel, 512, min_reps=512)
+    assert res.n_reps > 512 and res.n_reps % 512 == 0
+    assert np.array_equal(res.stats[:512], short.stats)
+    assert reps_for_normal_tail(*sample_shape(res.stats), run.alpha) <= res.n_reps
+    capped, _ = _run().simulate_tail_valid("h", _heavy_kernel, 512, _normal_terms, 1024)
+    assert capped.n_reps == 1024
+    assert np.array_equal(capped.stats, res.stats[:1024])
+
+
+@pytest.mark.parametrize("analyse, cap, match", [
+    (None, 100, "`analyse`"), (_normal_terms, 0, "`cap`"), (_normal_terms, 2.5, "`cap`"),
+    (_normal_terms, True, "`cap`")])
+def test_simulate_tail_valid_rejects_bad_input(analyse, cap, match):
+    with pytest.raises(ValueError, match=match):
+        _run().simulate_tail_valid("v", lambda rng, size: rng.random(size), 64, analyse, cap)

@@ -9,6 +9,7 @@ controller and fails the test when a check's outcome differs from what its role 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from typing import Any, Callable, Mapping, Sequence
 
@@ -18,6 +19,7 @@ from claimkit.budget import CHECK_ALPHA
 from claimkit.engine import DEFAULT_CHUNK_REPS, Backend, Kernel, MonteCarloResult, simulate
 from claimkit.evidence import Check, Decision, Role, json_safe
 from claimkit.figures import validate_figure
+from claimkit.normal_tails import reps_for_normal_tail, sample_shape
 from claimkit.scales import scaled_reps
 from claimkit.seeding import check_seed, make_generator, seed_record
 from claimkit.sweep import Sweep, run_sweep
@@ -99,6 +101,40 @@ class ClaimRun:
         """
         return simulate(kernel, self.reps(base_reps, min_reps), self.seed(label, **params),
                         chunk_reps=self.chunk_reps, backend=self.backend, reuse=reuse)
+
+    def simulate_tail_valid(self, label: str, kernel: Kernel, reps: int,
+                            analyse: Callable[[MonteCarloResult], tuple[Any, Sequence[np.ndarray]]],
+                            cap: int, **params: Any) -> tuple[MonteCarloResult, Any]:
+        """:meth:`simulate` of ``reps`` (its own floor), extended until the z-tests' normal tail
+        can be trusted at α.
+
+        ``analyse(result)`` returns what the caller needs from a run and the per-replication
+        terms whose means its z-tests use. After each run the second-order Edgeworth criterion
+        (:mod:`claimkit.normal_tails`) is evaluated with the terms' sample skewness and
+        kurtosis; where it asks for more replications the same stream is extended (its first
+        blocks are unchanged and not recomputed) to 1.5 times what it asks, rounded up to a
+        multiple of 512, at most to ``cap``. The extension looks at the shape of the terms,
+        never at the tested statistic; a criterion still unmet at the cap leaves the z-tests
+        inconclusive. Returns the last run and its analysis.
+
+        Raises
+        ------
+        ValueError
+            If ``analyse`` is not callable or ``cap`` is not a positive integer.
+        """
+        if not callable(analyse):
+            raise ValueError(f"`analyse` must be callable, got {analyse!r}.")
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            raise ValueError(f"`cap` must be a positive integer, got {cap!r}.")
+        res = None
+        while True:
+            res = self.simulate(label, kernel, reps, min_reps=reps, reuse=res, **params)
+            out, terms = analyse(res)
+            need = max((reps_for_normal_tail(*sample_shape(v), self.alpha)
+                        for v in terms if np.ptp(v) > 0), default=0)
+            if need <= res.n_reps or reps >= cap:
+                return res, out
+            reps = min(cap, 512 * math.ceil(1.5 * need / 512))
 
     def sweep(self, label: str, grid: Sequence[Any], kernel_for: Callable[[Any], Kernel],
               base_reps: int | Callable[[Any], int], *, min_reps: int | None = None,
