@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from claimkit.normal_tails import reps_for_normal_tail, sample_shape
 from claimkit.plugin.context import ClaimRun
 from claimkit.evidence import Decision
 
@@ -89,7 +90,6 @@ def test_simulate_tail_valid_keeps_a_run_whose_tail_is_valid():
 def test_simulate_tail_valid_extends_heavy_terms_on_the_same_stream():
     """Heavy-tailed terms are extended to 1.5 times the need (a multiple of 512); the first
     replications are the short run's; the cap stops the extension."""
-    from claimkit.normal_tails import reps_for_normal_tail, sample_shape
     run = _run()
     res, _ = run.simulate_tail_valid("h", _heavy_kernel, 512, _normal_terms, 10**6)
     short = _run().simulate("h", _heavy_kernel, 512, min_reps=512)
