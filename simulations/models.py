@@ -646,11 +646,17 @@ class Normal(_ArrayModel):
         """``(x̄, mean((x - x̄)²))``, shape ``(..., 2)``; variance NaN where it is 0."""
         return self._mle_unchecked(self._data(data))
 
-    def _mle_unchecked(self, x: np.ndarray) -> np.ndarray:
+    def _mle_unchecked(self, x: np.ndarray, overwrite: bool = False) -> np.ndarray:
         m = _finite_means(x)
-        d = x - m[..., None]
+        d = np.subtract(x, m[..., None], out=x if overwrite else None)
         v = np.square(d, out=d).mean(axis=-1)
         return np.stack([m, np.where(v > 0, v, np.nan)], axis=-1)
+
+    def sample_mle(self, rng: np.random.Generator, size: int, n: int) -> np.ndarray:
+        """``mle(draw(rng, size, n))`` with the deviations from the mean formed in the draws'
+        own buffer: the same operations on the same values, hence the same numbers, without a
+        second ``(size, n)`` array."""
+        return self._mle_unchecked(self.draw(rng, size, n), overwrite=True)
 
     def sample_sufficient(self, rng: np.random.Generator, size: int, n: int
                           ) -> tuple[np.ndarray, np.ndarray]:

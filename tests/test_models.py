@@ -415,6 +415,19 @@ def test_sample_mle_equals_mle_of_the_same_draws(name):
     np.testing.assert_array_equal(fast, slow)
 
 
+@pytest.mark.parametrize("name", MODELS)
+def test_mle_leaves_the_callers_data_untouched(name):
+    """Only sample_mle may work in its draws' buffer (the normal model forms its deviations
+    there); mle of a caller's array never writes to it."""
+    model = MODELS[name]
+    data = model.draw(_rng(17), 8, 30)
+    parts = data if isinstance(data, tuple) else (data,)   # (X, y) for the regression
+    kept = [p.copy() for p in parts]
+    model.mle(data)
+    for p, k in zip(parts, kept):
+        np.testing.assert_array_equal(p, k)
+
+
 @pytest.mark.parametrize("n", [65535, 65536, 70001])
 def test_bernoulli_success_count_is_exact_at_every_accumulator_width(n):
     """The success count switches accumulators at 2**16 - 1: exact on both sides, also when
