@@ -12,10 +12,12 @@ is, to order 1/R (Hall 1992, §2.6, eq. 2.55),
 
 with γ the skewness and κ the excess kurtosis of one replication's value. The relative error
 of the nominal level is therefore ``|q₂(z) φ(z)| / (R Q(z))``; the suite bounds ``|q₂|`` by the
-sum of its terms' absolute values, so that a kurtosis term cannot cancel a skewness term. The suite accepts a z-test at
-level α only where this is at most :data:`TAIL_TOLERANCE` (the realised false-failure rate is
-then at most 1.5 α), and derives the replications from the statistic's known γ and κ with
-:func:`reps_for_normal_tail`.
+sum of its terms' absolute values, so that a kurtosis term cannot cancel a skewness term. A
+z-test that relies on the tail has α as its share of the budget; it is run at the nominal
+level :func:`tail_level` ``(α) = α / (1 + TAIL_TOLERANCE)`` and accepted only where the relative
+error at that level is at most :data:`TAIL_TOLERANCE`, so that its realised false-failure rate,
+at most ``(1 + TAIL_TOLERANCE)`` times the nominal level, stays within α. The replications
+come from the statistic's known γ and κ with :func:`reps_for_normal_tail` (at that level).
 
 References
 ----------
@@ -31,7 +33,8 @@ from scipy import special, stats
 
 from claimkit.validation import positive_int, real_scalar
 
-__all__ = ["TAIL_TOLERANCE", "sample_shape", "tail_relative_error", "reps_for_normal_tail"]
+__all__ = ["TAIL_TOLERANCE", "sample_shape", "tail_level", "tail_relative_error",
+           "reps_for_normal_tail"]
 
 #: Largest accepted relative error of the z-test's nominal two-sided level.
 TAIL_TOLERANCE: float = 0.5
@@ -50,6 +53,33 @@ def _q2_phi_over_q(skewness: float, kurtosis: float, alpha: float) -> float:
               + skewness ** 2 * (z ** 4 + 2 * z * z - 3) / 18.0 + (z * z + 3) / 4.0)
     phi = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     return abs(q2) * phi / (alpha / 2.0)
+
+
+def tail_level(alpha: float, tolerance: float = TAIL_TOLERANCE) -> float:
+    """Nominal two-sided level of a z-test that relies on the normal tail, given its share α.
+
+    Where the relative error of the nominal level is at most ``tolerance`` (the criterion of
+    :func:`tail_relative_error`), the realised false-failure rate is at most
+    ``(1 + tolerance)`` times the nominal level; testing at ``α / (1 + tolerance)`` keeps it
+    within α.
+
+    Parameters
+    ----------
+    alpha : float
+        The test's share of the error budget, in (0, 1).
+    tolerance : float, optional
+        Accepted relative error of the level (> 0).
+
+    Returns
+    -------
+    float
+        ``alpha / (1 + tolerance)``.
+    """
+    a = _check_alpha(alpha)
+    t = real_scalar(tolerance, "tolerance")
+    if t <= 0:
+        raise ValueError(f"`tolerance` must be positive, got {tolerance!r}.")
+    return a / (1.0 + t)
 
 
 def sample_shape(values: object) -> tuple[float, float]:
@@ -101,16 +131,18 @@ def tail_relative_error(skewness: float, kurtosis: float, n_reps: int, alpha: fl
 
 def reps_for_normal_tail(skewness: float, kurtosis: float, alpha: float,
                          tolerance: float = TAIL_TOLERANCE) -> int:
-    """Fewest replications for which :func:`tail_relative_error` is at most ``tolerance``.
+    """Fewest replications for which a z-test with share ``alpha`` can trust its tail: its
+    :func:`tail_relative_error` at the nominal level :func:`tail_level` ``(alpha, tolerance)``
+    is at most ``tolerance``.
 
     Parameters
     ----------
     skewness, kurtosis : float
         Skewness and excess kurtosis of one replication's value (known, not estimated).
     alpha : float
-        Two-sided level of the z-test.
+        The z-test's share of the error budget (its realised two-sided level is within it).
     tolerance : float, optional
-        Accepted relative error of the level (> 0).
+        Accepted relative error of the nominal level (> 0).
 
     Returns
     -------
@@ -118,7 +150,5 @@ def reps_for_normal_tail(skewness: float, kurtosis: float, alpha: float,
     """
     g = real_scalar(skewness, "skewness")
     k = real_scalar(kurtosis, "kurtosis")
-    t = real_scalar(tolerance, "tolerance")
-    if t <= 0:
-        raise ValueError(f"`tolerance` must be positive, got {tolerance!r}.")
-    return max(2, math.ceil(_q2_phi_over_q(g, k, _check_alpha(alpha)) / t))
+    level = tail_level(alpha, tolerance)
+    return max(2, math.ceil(_q2_phi_over_q(g, k, level) / tolerance))

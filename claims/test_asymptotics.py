@@ -105,7 +105,7 @@ from claimkit.budget import CHECK_ALPHA
 from claimkit.scales import SCALES, design_record
 from claimkit.intervals import clopper_pearson
 from simulations import reference_fits
-from claimkit.normal_tails import sample_shape
+from claimkit.normal_tails import sample_shape, tail_level, tail_relative_error
 from simulations.models import (Bernoulli, CauchyLocation, Exponential, Gamma,
                                 LogisticRegression, Model, Normal, Poisson)
 from simulations.nonregular import (MEDIAN_EFFICIENCY_LIMIT, BoundaryNormal, NeymanScott,
@@ -1261,14 +1261,38 @@ def _efficiency_figure(title: str, points: list[_EfficiencyPoint], j: int, z: fl
             "reference": refs}
 
 
+def _limit_tail_error(points: list[_EfficiencyPoint], j: int, alpha: float) -> float:
+    """Relative error of the normal tail of the extrapolated limit's z-test, bounded by its
+    two points' (Edgeworth, at the nominal level ``tail_level(alpha)``).
+
+    The limit is a fixed combination ``c₂ r₂ − c₁ r₁`` of two independent means. With the
+    variance shares ``s_i`` of its terms, its standardised third and fourth cumulants are
+    ``Σ ± s_i^{3/2} γ_i/√R_i`` and ``Σ s_i² κ_i/R_i``, and the relative variance of its
+    estimated variance ``Σ s_i² (κ_i + 2)/R_i``: since ``s_i² ≤ s_i^{3/2} ≤ s_i`` and
+    ``Σ s_i = 1``, each term of the second-order correction (taken in absolute value, as
+    :mod:`claimkit.normal_tails` does) is at most the larger of the points' (Cauchy–Schwarz
+    for the squared skewness term), so the limit's relative level error is at most the larger
+    of its two points' relative errors.
+    """
+    level = tail_level(alpha)
+    return max(tail_relative_error(float(p.skewness[j]), float(p.kurtosis[j]), p.n_reps, level)
+               for p in points if p.n in N_LIMIT)
+
+
 def _record_efficiency_limit(mc: Any, name: str, points: list[_EfficiencyPoint], j: int,
                              role: str, params: dict, figure: dict, note: str) -> None:
-    """The limit claim "n·Var·I → 1", decided over the grid: the extrapolated limit, z-test."""
+    """The limit claim "n·Var·I → 1", decided over the grid: the extrapolated limit, z-test.
+
+    For a statement expected to hold (``role`` literal; its points at :data:`N_LIMIT` are
+    extended until their tails are valid) the z-test relies on the normal tail
+    (:func:`_limit_tail_error`); a control's or condition's rejection needs no tail bound.
+    """
     a, se_a = _extrapolated(points, j)
     last = points[-1]
+    tail = _limit_tail_error(points, j, mc.alpha) if role == "literal" else None
     mc.record(name, decisions.z_test(a, se_a, 1.0, alpha=mc.alpha,
                                      n_reps=sum(p.n_reps for p in points if p.n in N_LIMIT),
-                                     required_delta=EFF_REQUIRED_DELTA),
+                                     required_delta=EFF_REQUIRED_DELTA, tail_error=tail),
               role=role, params={**params, "n_limit": list(N_LIMIT), "extrapolated": a,
                                  "reps_per_n": [p.n_reps for p in points],
                                  "failed_fits": [p.failed for p in points]},

@@ -88,17 +88,17 @@ def efficiency_design(scale: str) -> tuple[int, dict]:
     that n, at α = ``mc.alpha``: no margin and no required δ, so P(fail | true) = α whatever R
     is, and R sets only the resolution, δ = (z_{1−α/2} + z_{0.99})·MCSE: 0.105–0.158 at
     standard's 16384, √8 times that (0.30–0.45) at smoke's 2048, as in the other smoke
-    designs. What R must also give is a normal tail that can be trusted at |z| ≈ 4.9: the
+    designs. What R must also give is a normal tail that can be trusted at |z| ≈ 5.0: the
     ratio's error is the mean of the terms u − v of its linearisation
     (:func:`claimkit.mcse.variance_ratio`), squared standardised deviations of the two
     estimators. In the limit (mean and median jointly normal, correlation ρ)
     ``u − v = Z₁² − Z₂² = (Z₁ − Z₂)(Z₁ + Z₂)``, a product of two independent centred normals:
     skewness 0 and excess kurtosis 6 exactly, whatever ρ; at n = 51…801 the standard runs'
     sample values are |γ| ≤ 0.37 and κ = 5.3–8.0, which the second-order Edgeworth criterion
-    (:mod:`claimkit.normal_tails`, relative level error ≤ 0.5) accepts from R = 1262 on
-    (|γ| = 1 and κ = 12 from 3081 on). Every point is extended on its own stream until the
+    (:mod:`claimkit.normal_tails`, relative level error ≤ 0.5 at the nominal level α/1.5)
+    accepts from R = 1358 on (|γ| = 1 and κ = 12 from 3341 on). Every point is extended on its own stream until the
     criterion holds for its sample moments (``mc.simulate_tail_valid``, at most
-    :data:`EFFICIENCY_REPS_CAP` = 65536, which accepts |γ| = 1 with κ up to ≈ 700), so the
+    :data:`EFFICIENCY_REPS_CAP` = 65536, which accepts |γ| = 1 with κ up to ≈ 680), so the
     criterion leaves a true ratio inconclusive only at moments far beyond the limit law's, and
     P(fail) + P(inconclusive) stays α at either scale. The control (the ratio equal to 1)
     lies 33–43 MCSE from the truth at standard, 11.7–15.2 at smoke: above the 7.2 that a

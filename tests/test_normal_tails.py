@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from claimkit import decisions as dec
-from claimkit.normal_tails import (TAIL_TOLERANCE, reps_for_normal_tail,
+from claimkit.normal_tails import (TAIL_TOLERANCE, reps_for_normal_tail, tail_level,
                                       tail_relative_error)
 
 
@@ -27,16 +27,20 @@ def test_criterion_grows_with_skewness_and_kurtosis():
 
 
 def test_reps_meet_the_tolerance_exactly_at_the_boundary():
-    """The derived R is the smallest whose relative error is within the tolerance."""
+    """The derived R is the smallest whose relative error at the nominal level α/1.5 is within
+    the tolerance."""
     r = reps_for_normal_tail(2.83, 12.0, 1e-6)
-    assert tail_relative_error(2.83, 12.0, r, 1e-6) <= TAIL_TOLERANCE
-    assert tail_relative_error(2.83, 12.0, r - 1, 1e-6) > TAIL_TOLERANCE
+    level = tail_level(1e-6)
+    assert level == pytest.approx(1e-6 / (1 + TAIL_TOLERANCE), rel=1e-15)
+    assert tail_relative_error(2.83, 12.0, r, level) <= TAIL_TOLERANCE
+    assert tail_relative_error(2.83, 12.0, r - 1, level) > TAIL_TOLERANCE
 
 
 def test_criterion_predicts_the_excess_of_a_skewed_mean():
     """At α = 0.01 the studentised mean of R = 10 χ²₁ draws exceeds its two-sided normal
-    critical value far more often than 1 %: the criterion flags it, and at the R it derives
-    the simulated level is within (1 ± tolerance) α up to Monte Carlo error."""
+    critical value far more often than 1 %: the criterion flags it. At the R it derives, the
+    simulated level at the nominal α is within (1 ± tolerance) α, and at the nominal level
+    α/1.5 that a tail-checked z-test uses it is within α, up to Monte Carlo error."""
     alpha = 0.01
     g, k = math.sqrt(8.0), 12.0  # χ²₁
     assert tail_relative_error(g, k, 10, alpha) > TAIL_TOLERANCE
@@ -44,9 +48,41 @@ def test_criterion_predicts_the_excess_of_a_skewed_mean():
     rng = np.random.default_rng(np.random.SeedSequence(20261204))
     x = rng.chisquare(1, size=(20_000, r))
     t = (x.mean(axis=1) - 1.0) / (x.std(axis=1, ddof=1) / math.sqrt(r))
-    rate = np.mean(np.abs(t) > stats.norm.isf(alpha / 2))
     se = math.sqrt(alpha / 20_000)
-    assert rate <= alpha * (1 + TAIL_TOLERANCE) + 5 * se
+    assert np.mean(np.abs(t) > stats.norm.isf(alpha / 2)) <= alpha * (1 + TAIL_TOLERANCE) + 5 * se
+    assert np.mean(np.abs(t) > stats.norm.isf(tail_level(alpha) / 2)) <= alpha + 5 * se
+    decided = [dec.z_test(float(m), float(s) / math.sqrt(r), 1.0, alpha=alpha, n_reps=r,
+                          skewness=g, kurtosis=k).outcome
+               for m, s in zip(x.mean(axis=1)[:2000], x.std(axis=1, ddof=1)[:2000])]
+    assert "inconclusive" not in decided          # the derived R is valid for the z-test too
+    assert decided.count("fail") <= 2000 * alpha + 5 * math.sqrt(2000 * alpha)
+
+
+def test_tail_checked_z_test_runs_at_the_reduced_level():
+    """With the tail checked (moments or a caller's bound) z_crit is that of α/1.5, the
+    decision still records α, and δ and the interval follow z_crit; without, z_crit of α."""
+    z_share = stats.norm.isf(0.5e-6)
+    z_tail = stats.norm.isf(tail_level(1e-6) / 2)
+    between = 0.5 * (z_share + z_tail)      # rejected at α, not at α/1.5
+    plain = dec.z_test(between, 1.0, 0.0, alpha=1e-6, n_reps=10_000)
+    moments = dec.z_test(between, 1.0, 0.0, alpha=1e-6, n_reps=10_000, skewness=0.0,
+                         kurtosis=0.0)
+    bounded = dec.z_test(between, 1.0, 0.0, alpha=1e-6, n_reps=10_000, tail_error=0.1)
+    assert plain.outcome == "fail"
+    for d in (moments, bounded):
+        assert d.outcome == "pass" and d.alpha == 1e-6 and "level α/1.5" in d.rule
+        assert d.ci[1] - between == pytest.approx(z_tail, rel=1e-12)
+        assert d.delta == pytest.approx(z_tail + stats.norm.isf(0.01), rel=1e-12)
+    assert "bounded by its components'" in bounded.rule
+    assert dec.z_test(0.0, 1.0, 0.0, alpha=1e-6, n_reps=10_000,
+                      tail_error=TAIL_TOLERANCE * 1.01).outcome == "inconclusive"
+
+
+def test_tail_level_validates_input():
+    for bad, match in (({"alpha": 0.0}, "`alpha`"), ({"alpha": 1e-6, "tolerance": 0.0},
+                                                      "`tolerance`")):
+        with pytest.raises(ValueError, match=match):
+            tail_level(**bad)
 
 
 def test_z_test_is_inconclusive_where_its_tail_is_not_valid():
@@ -60,9 +96,13 @@ def test_z_test_is_inconclusive_where_its_tail_is_not_valid():
 @pytest.mark.parametrize("kwargs, match", [
     ({"skewness": 1.0}, "together"),
     ({"skewness": 1.0, "kurtosis": -3.0}, "`kurtosis`"),
+    ({"skewness": 1.0, "kurtosis": 3.0, "tail_error": 0.1}, "`tail_error`"),
+    ({"tail_error": -0.1}, "`tail_error`"),
+    ({"tail_error": math.nan}, "`tail_error`"),
 ])
 def test_z_test_tail_arguments_are_validated(kwargs, match):
-    """Skewness and kurtosis come together, and excess kurtosis is at least −2."""
+    """Skewness and kurtosis come together, excess kurtosis is at least −2, and a caller's
+    tail bound is a finite number >= 0 given instead of the moments."""
     with pytest.raises(ValueError, match=match):
         dec.z_test(1.0, 0.1, 1.0, alpha=1e-6, n_reps=100, **kwargs)
 
