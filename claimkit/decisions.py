@@ -355,13 +355,14 @@ def z_test(estimate: float, mcse: float, target: float, *, alpha: float, n_reps:
            kurtosis: float | None = None, tail_error: float | None = None) -> Decision:
     """Two-sided z-test of ``E[estimate] = target`` on the Monte Carlo standard error.
 
-    Rule: with ``z = (estimate - target) / mcse`` and ``z_crit = z_{1-alpha/2}``, fail iff
-    ``|z| > z_crit``; otherwise pass. The confidence interval is
-    ``estimate +- z_crit * mcse`` (level ``1 - alpha``).
+    Rule: with ``z = (estimate - target) / mcse`` and ``z_crit = z_{1-level/2}``, fail iff
+    ``|z| > z_crit``; otherwise pass. ``level`` is ``alpha``, or ``alpha / 1.5`` where the
+    normal tail is checked (below). The confidence interval is ``estimate +- z_crit * mcse``
+    (level ``1 - level``).
 
     Detectable deviation::
 
-        delta = (z_{1-alpha/2} + z_{0.99}) * mcse,
+        delta = (z_crit + z_{0.99}) * mcse,
 
     because for a true deviation ``d >= delta`` the estimate exceeds the critical value with
     probability ``P(Z > z_crit - d / mcse) >= P(Z > -z_{0.99}) = 0.99``. If ``required_delta`` is

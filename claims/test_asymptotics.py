@@ -57,10 +57,12 @@ smaller R requires.
   Richardson extrapolation of the two largest n (``R_LIMIT`` = 10 240 there), z-tested against
   1 with a required δ (an efficiency of 0.95 must be detectable). The terms ψ can be heavy-tailed;
   each point's replications are extended until the second-order Edgeworth criterion of
-  :mod:`claimkit.normal_tails` holds for its z-test.
+  :mod:`claimkit.normal_tails` holds for its z-test, and the limit's tail error is bounded by
+  its two points' (:func:`_limit_tail_error`).
 * ASY-04 (``R_INFO`` = 8192 replications of 64 observations): the relative MCSE of a mean
   of squared scores is ``sqrt(CV²/(64 R))``, CV² ≤ 14 (σ² component of the normal), i.e.
-  ≤ 0.0052, so the detectable deviation 7.2·MCSE ≤ 0.037 < :data:`INFO_REL_DELTA`; the
+  ≤ 0.0052, so the detectable deviation 7.3·MCSE ≤ 0.038 < :data:`INFO_REL_DELTA` (z_crit 4.97:
+  a tail-checked z-test runs at α/1.5, :func:`claimkit.normal_tails.tail_level`); the
   Edgeworth criterion is checked on every entry.
 
 Every model's fast estimator is checked to *be* the MLE (BFGS on raw data,
@@ -176,8 +178,9 @@ R_TAIL: int = 4096
 #: ASY-03: the two largest grid points, whose ratios give the limit by Richardson extrapolation.
 N_LIMIT: tuple[int, int] = (N_GRID[-2], N_GRID[-1])
 #: Replications at N_LIMIT (other grid points: R_GRID). The limit's z-test must detect an
-#: efficiency of 0.95 (EFF_REQUIRED_DELTA) with probability 0.99: δ = (z_{1−α/2} + z_{.99}) se_a
-#: ≤ 0.0526 needs se_a ≤ 0.0073. The extrapolation's se is se_a = √((n₂ se₂)² + (n₁ se₁)²)/(n₂ − n₁)
+#: efficiency of 0.95 (EFF_REQUIRED_DELTA) with probability 0.99: δ = (z_crit + z_{.99}) se_a
+#: ≤ 0.0526, with z_crit = 4.97 of the tail-checked test's nominal level α/1.5, needs
+#: se_a ≤ 0.0072. The extrapolation's se is se_a = √((n₂ se₂)² + (n₁ se₁)²)/(n₂ − n₁)
 #: ≈ 1.8 se at these n; the costliest component (Gamma shape) has se ≈ 0.0054 at R = 2048, so
 #: R = 10 240 gives se_a ≈ 0.0043, 0.6 of the bound: the estimated se exceeds the bound (an
 #: inconclusive outcome) only if it is 1.7 times its expectation, which an MCSE from 10⁴

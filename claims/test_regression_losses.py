@@ -85,8 +85,9 @@ def efficiency_design(scale: str) -> tuple[int, dict]:
     """REG-04's replications per Monte Carlo grid point at ``scale`` and their params entry.
 
     Each grid point is a z-test of the Monte Carlo variance ratio against its exact value at
-    that n, at α = ``mc.alpha``: no margin and no required δ, so P(fail | true) = α whatever R
-    is, and R sets only the resolution, δ = (z_{1−α/2} + z_{0.99})·MCSE: 0.105–0.158 at
+    that n, at α = ``mc.alpha``: no margin and no required δ, so P(fail | true) ≤ α whatever R
+    is, and R sets only the resolution, δ = (z_crit + z_{0.99})·MCSE (z_crit 4.97 of the
+    tail-checked test's nominal level α/1.5): 0.106–0.160 at
     standard's 16384, √8 times that (0.30–0.45) at smoke's 2048, as in the other smoke
     designs. What R must also give is a normal tail that can be trusted at |z| ≈ 5.0: the
     ratio's error is the mean of the terms u − v of its linearisation
