@@ -31,8 +31,10 @@ _NAME_CHARS = 72
 _PARAM_CHARS = 36
 
 STOCHASTIC_CAPTION = (
-    "Each row is one Monte Carlo check: the dot is its estimate and the bar its (1 − α) "
-    "confidence interval, both drawn as the deviation from the theoretical target in units of "
+    "Each row is one Monte Carlo check: the dot is its estimate and the bar the interval its "
+    "rule decides with (a z-test's two-sided 1 − α interval, 1 − α/1.5 where it checks its "
+    "normal tail; a margin rule's one-sided 1 − α bound at each end), both drawn as the "
+    "deviation from the theoretical target in units of "
     "that check's δ (the smallest deviation it detects with probability ≥ 0.99). The shaded band "
     "is ±δ; grey ticks mark the margin of a limit claim. Literal and corrected checks should sit "
     "near 0; negative controls and condition checks should lie clearly away from it.")
