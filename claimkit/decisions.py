@@ -52,7 +52,12 @@ from scipy import integrate, optimize, special, stats
 
 from claimkit.evidence import Decision
 from claimkit.intervals import clopper_pearson
-from claimkit.normal_tails import TAIL_TOLERANCE, tail_level, tail_relative_error
+from claimkit.normal_tails import (
+    TAIL_LEVEL_TEXT,
+    TAIL_TOLERANCE,
+    tail_level,
+    tail_relative_error,
+)
 from claimkit.validation import nonnegative_scalar, positive_scalar, real_scalar
 
 __all__ = [
@@ -439,7 +444,7 @@ def z_test(estimate: float, mcse: float, target: float, *, alpha: float, n_reps:
     if tail_error is not None:
         shape = (f"skewness {_fmt(skewness)}, excess kurtosis {_fmt(kurtosis)}, Edgeworth"
                  if skewness is not None else "bounded by its components'")
-        rule += (f" (level α/{1 + TAIL_TOLERANCE:g}); normal tail valid: relative level error "
+        rule += (f" (level {TAIL_LEVEL_TEXT}); normal tail valid: relative level error "
                  f"{_fmt(tail_error)} {'<=' if tail_error <= TAIL_TOLERANCE else '>'} "
                  f"{_fmt(TAIL_TOLERANCE)} ({shape})")
     if tail_error is not None and tail_error > TAIL_TOLERANCE:

@@ -33,11 +33,14 @@ from scipy import special, stats
 
 from claimkit.validation import positive_int, real_scalar
 
-__all__ = ["TAIL_TOLERANCE", "sample_shape", "tail_level", "tail_relative_error",
+__all__ = ["TAIL_TOLERANCE", "TAIL_LEVEL_TEXT", "sample_shape", "tail_level", "tail_relative_error",
            "reps_for_normal_tail"]
 
 #: Largest accepted relative error of the z-test's nominal two-sided level.
 TAIL_TOLERANCE: float = 0.5
+#: The nominal level of a tail-checked z-test (:func:`tail_level`) as rules and the report
+#: print it.
+TAIL_LEVEL_TEXT: str = f"α/{1 + TAIL_TOLERANCE:g}"
 
 
 def _check_alpha(alpha: object) -> float:

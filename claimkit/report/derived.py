@@ -21,6 +21,8 @@ import math
 import os
 from typing import Any, Mapping, Sequence
 
+from claimkit.normal_tails import TAIL_LEVEL_TEXT
+
 from .figures import forest_svg
 
 __all__ = ["MAX_ROWS", "row_labels", "stochastic_rows", "exact_rows", "overview_figures"]
@@ -32,12 +34,12 @@ _PARAM_CHARS = 36
 
 STOCHASTIC_CAPTION = (
     "Each row is one Monte Carlo check: the dot is its estimate and the bar the interval its "
-    "rule decides with (a z-test's two-sided 1 − α interval, 1 − α/1.5 where it checks its "
-    "normal tail; a margin rule's one-sided 1 − α bound at each end), both drawn as the "
-    "deviation from the theoretical target in units of "
-    "that check's δ (the smallest deviation it detects with probability ≥ 0.99). The shaded band "
-    "is ±δ; grey ticks mark the margin of a limit claim. Literal and corrected checks should sit "
-    "near 0; negative controls and condition checks should lie clearly away from it.")
+    "rule decides with (a z-test's two-sided 1 − α interval, 1 − " + TAIL_LEVEL_TEXT
+    + " where it checks its normal tail; a margin rule's one-sided 1 − α bound at each end), "
+    "both drawn as the deviation from the theoretical target in units of that check's δ (the "
+    "smallest deviation it detects with probability ≥ 0.99). The shaded band is ±δ; grey "
+    "ticks mark the margin of a limit claim. Literal and corrected checks should sit near 0; "
+    "negative controls and condition checks should lie clearly away from it.")
 EXACT_CAPTION = (
     "Each row is one exact check: its largest error divided by its tolerance (machine epsilon "
     "times the conditioning of the computation). A check passes when the ratio is at most 1, the "

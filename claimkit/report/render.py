@@ -29,6 +29,7 @@ from markupsafe import Markup
 from .derived import overview_figures, row_labels
 from .figures import figure_svg
 from claimkit.evidence import PASSAGE_RULE, VERDICT_RULES
+from claimkit.normal_tails import TAIL_LEVEL_TEXT, TAIL_TOLERANCE
 
 from claimkit.results.load import TEST_OUTCOMES, VERDICTS, validate_results
 
@@ -351,6 +352,8 @@ def _context(results: dict) -> dict:
             "spent": fmt_num(alpha["spent"], 3),
         },
         "wall_text": fmt_seconds(run["wall_seconds"]),
+        "tail_level_text": TAIL_LEVEL_TEXT,
+        "tail_factor_text": f"{1 + TAIL_TOLERANCE:g}",
         "versions_list": [{"name": k, "version": v} for k, v in run["versions"].items()],
         "commit_short": (run["git_commit"] or "")[:12],
     }
