@@ -82,8 +82,45 @@ def _cost_rows(benches: list[Mapping[str, Any]]) -> list[str]:
             mult = "—" if m["multiple"] is None else _fmt(m["multiple"])
             out.append(f"| `{name}` | {m['variates_total']:.3g} | {_fmt(m['floor_seconds'])} | "
                        f"{_fmt(m['cpu_seconds'])} | {mult} |")
+        split = b["extra_info"].get("floor_split")
+        if split:
+            out += _floor_split_rows(split)
         out += _costliest_tests(model.get("tests", {}))
     return out
+
+
+#: The parts of a run that no Monte Carlo design or kernel shrinks, as the tables name them.
+_OUTSIDE = "outside the tests (start-up, collection, fixtures, report)"
+
+
+def _few_variates(threshold: int) -> str:
+    return (f"tests drawing fewer than {threshold:.0e} variates (exact, oracles, optimisers, "
+            "the documents' code)")
+
+
+def _floor_split_rows(split: Mapping[str, Any]) -> list[str]:
+    """The cost model's run split as :mod:`benchmarks.floor_split` does, and what its
+    target asks of the Monte Carlo tests."""
+    target, need = split["target"], split["required_mc_multiple"]
+    if need <= 1:
+        verdict = ("the rest of the run leaves less than the Monte Carlo tests' draws: no "
+                   "kernel can meet it")
+    else:
+        verdict = (f"the Monte Carlo tests would have to run at **{_fmt(need)}×** their own "
+                   f"draws (they run at {_fmt(split['mc_multiple'])}×)")
+    rows = [(_OUTSIDE, "—", split["outside_cpu"], 0.0, "—"),
+            (_few_variates(split["mc_variates"]), split["few_variates_tests"],
+             split["few_variates_cpu"], split["few_variates_floor"], "—"),
+            ("Monte Carlo tests", split["mc_tests"], split["mc_cpu"], split["mc_floor"],
+             _fmt(split["mc_multiple"]))]
+    return (["", "The run against its floor, split by what its tests draw:", "",
+             "| part of the run | tests | CPU s | floor CPU s | × own floor |",
+             "|---|---:|---:|---:|---:|"]
+            + [f"| {label} | {n} | {_fmt(cpu)} | {_fmt(floor)} | {mult} |"
+               for label, n, cpu, floor, mult in rows]
+            + ["", (f"If every Monte Carlo test cost just its draws, the run would be "
+                    f"**{_fmt(split['least_multiple'])}×** its floor; to meet {_fmt(target)}×, "
+                    f"{verdict}.")])
 
 
 def _smoke_rows(benches: list[Mapping[str, Any]]) -> list[str]:
@@ -100,10 +137,8 @@ def _scale_split_rows(split: Mapping[str, Any]) -> list[str]:
     std = split["standard_cpu"]
     scaled = split["scaled_ratio"]
     parts = [
-        ("outside the tests (start-up, collection, fixtures, report)", "—",
-         split["small_outside_cpu"]),
-        ((f"tests drawing fewer than {split['mc_variates']:.0e} variates (exact, oracles, "
-          "optimisers, the documents' code)"), split["few_variates_tests"],
+        (_OUTSIDE, "—", split["small_outside_cpu"]),
+        (_few_variates(split["mc_variates"]), split["few_variates_tests"],
          split["small_few_variates_cpu"]),
         ("Monte Carlo tests smoke does not shrink", split["unscaled_mc_tests"],
          split["small_unscaled_mc_cpu"]),

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["MC_VARIATES", "ScaleSplit", "split_by_scaling"]
+__all__ = ["MC_VARIATES", "ScaleSplit", "cost_model_tests", "split_by_scaling"]
 
 #: Tests drawing fewer variates than this (at both scales alike) count as not Monte Carlo.
 MC_VARIATES: int = 100_000
@@ -98,7 +98,16 @@ class ScaleSplit:
         return self.small_scaled_cpu / self.standard_scaled_cpu
 
 
-def _tests(doc: Any, name: str) -> tuple[Mapping[str, Mapping[str, Any]], float, float]:
+def cost_model_tests(doc: Any, name: str
+                     ) -> tuple[Mapping[str, Mapping[str, Any]], float, float]:
+    """A cost-model document's tests, process CPU seconds and CPU seconds inside the tests.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, if ``doc`` is not a cost model with at least one test and a positive
+        process CPU time.
+    """
     try:
         tests, total = doc["tests"], doc["total"]
         process, in_tests = float(total["process_cpu_seconds"]), float(total["test_cpu_seconds"])
@@ -137,8 +146,8 @@ def split_by_scaling(standard: Mapping[str, Any], small: Mapping[str, Any], *,
     """
     if isinstance(mc_variates, bool) or not isinstance(mc_variates, int) or mc_variates < 1:
         raise ValueError(f"`mc_variates` must be a positive integer, got {mc_variates!r}.")
-    big_tests, big_cpu, _ = _tests(standard, "standard")
-    small_tests, small_cpu, small_in_tests = _tests(small, "small")
+    big_tests, big_cpu, _ = cost_model_tests(standard, "standard")
+    small_tests, small_cpu, small_in_tests = cost_model_tests(small, "small")
     if set(big_tests) != set(small_tests):
         only = sorted(set(big_tests) ^ set(small_tests))
         raise ValueError(f"`small` must have run the tests of `standard`; {len(only)} differ, "
