@@ -26,7 +26,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from benchmarks.scale_split import MC_VARIATES, cost_model_tests
+from benchmarks.scale_split import (
+    MC_VARIATES,
+    check_threshold,
+    cost_model_tests,
+    draws_part,
+)
 
 __all__ = ["FloorSplit", "split_by_draws"]
 
@@ -122,19 +127,13 @@ def split_by_draws(doc: Mapping[str, Any], *, mc_variates: int = MC_VARIATES) ->
         If ``doc`` is not a cost model, no test draws ``mc_variates`` variates or more (no
         Monte Carlo floor to compare with), or ``mc_variates`` is not a positive integer.
     """
-    if isinstance(mc_variates, bool) or not isinstance(mc_variates, int) or mc_variates < 1:
-        raise ValueError(f"`mc_variates` must be a positive integer, got {mc_variates!r}.")
+    mc_variates = check_threshold(mc_variates)
     tests, cpu, in_tests = cost_model_tests(doc, "doc")
-    parts = {"few": [0.0, 0.0, 0], "mc": [0.0, 0.0, 0]}
-    for node, t in tests.items():
-        try:
-            floor = float(t["floor_seconds"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"`doc` must give every test's floor_seconds; {node}: "
-                             f"{exc!r}") from exc
-        part = parts["few" if int(t["variates"]) < mc_variates else "mc"]
+    parts = {"few": [0.0, 0.0, 0], "mc": [0.0, 0.0, 0]}  # CPU, floor, tests
+    for t in tests.values():
+        part = parts[draws_part(int(t["variates"]), mc_variates)]
         part[0] += float(t["cpu_seconds"])
-        part[1] += floor
+        part[1] += float(t["floor_seconds"])
         part[2] += 1
     if not parts["mc"][1] > 0:
         raise ValueError(f"`doc` must hold a test drawing at least {mc_variates} variates with "

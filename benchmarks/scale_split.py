@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["MC_VARIATES", "ScaleSplit", "cost_model_tests", "split_by_scaling"]
+__all__ = ["MC_VARIATES", "ScaleSplit", "check_threshold", "cost_model_tests", "draws_part", "split_by_scaling"]
 
 #: Tests drawing fewer variates than this (at both scales alike) count as not Monte Carlo.
 MC_VARIATES: int = 100_000
@@ -98,9 +98,23 @@ class ScaleSplit:
         return self.small_scaled_cpu / self.standard_scaled_cpu
 
 
+def draws_part(variates: int, mc_variates: int) -> str:
+    """``"few"`` for a test that draws fewer than ``mc_variates`` variates, else ``"mc"``."""
+    return "few" if variates < mc_variates else "mc"
+
+
+def check_threshold(mc_variates: object) -> int:
+    """``mc_variates`` if it is a positive integer; else a ValueError naming it."""
+    if isinstance(mc_variates, bool) or not isinstance(mc_variates, int) or mc_variates < 1:
+        raise ValueError(f"`mc_variates` must be a positive integer, got {mc_variates!r}.")
+    return mc_variates
+
+
 def cost_model_tests(doc: Any, name: str
                      ) -> tuple[Mapping[str, Mapping[str, Any]], float, float]:
     """A cost-model document's tests, process CPU seconds and CPU seconds inside the tests.
+
+    Every test must give its CPU seconds, variates and floor seconds.
 
     Raises
     ------
@@ -112,10 +126,10 @@ def cost_model_tests(doc: Any, name: str
         tests, total = doc["tests"], doc["total"]
         process, in_tests = float(total["process_cpu_seconds"]), float(total["test_cpu_seconds"])
         for t in tests.values():
-            float(t["cpu_seconds"]), int(t["variates"])
+            float(t["cpu_seconds"]), int(t["variates"]), float(t["floor_seconds"])
     except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise ValueError(f"`{name}` must be a cost-model document (keys 'tests' and 'total' "
-                         f"with CPU seconds and variates): {exc!r}") from exc
+                         f"with CPU seconds, variates and floor seconds): {exc!r}") from exc
     if not tests or not process > 0:
         raise ValueError(f"`{name}` must hold at least one test and a positive process CPU "
                          "time.")
@@ -144,8 +158,7 @@ def split_by_scaling(standard: Mapping[str, Any], small: Mapping[str, Any], *,
         If a document is not a cost model, the two ran different tests, or ``mc_variates``
         is not a positive integer.
     """
-    if isinstance(mc_variates, bool) or not isinstance(mc_variates, int) or mc_variates < 1:
-        raise ValueError(f"`mc_variates` must be a positive integer, got {mc_variates!r}.")
+    mc_variates = check_threshold(mc_variates)
     big_tests, big_cpu, _ = cost_model_tests(standard, "standard")
     small_tests, small_cpu, small_in_tests = cost_model_tests(small, "small")
     if set(big_tests) != set(small_tests):
@@ -163,7 +176,7 @@ def split_by_scaling(standard: Mapping[str, Any], small: Mapping[str, Any], *,
             part = "scaled"
             big_scaled += float(big["cpu_seconds"])
         else:
-            part = "few" if variates < mc_variates else "mc"
+            part = draws_part(variates, mc_variates)
         cpu[part] += float(sm["cpu_seconds"])
         count[part] += 1
         m = modules.setdefault(node.split("::")[0], {
